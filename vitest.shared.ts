@@ -1,0 +1,14 @@
+import { defineProject } from "vitest/config";
+
+/** Sibling packages resolve to their `src/` through this export condition, so tests need no build. */
+const conditions = ["@dmasim/source"];
+
+export default defineProject({
+  resolve: { conditions },
+  // Node-environment tests resolve through the SSR resolver: vitest 4 needs the condition here too.
+  ssr: { resolve: { conditions } },
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    restoreMocks: true,
+  },
+});
