@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig((options) => ({
-  entry: ["src/index.ts"],
+  entry: { index: "src/index.ts", "smmuv3-hw/index": "src/smmuv3-hw/index.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,
