@@ -1,1 +1,53 @@
-export {};
+export { firmwareError, formatFirmwareError } from "./errors";
+export type { FirmwareError, FirmwareErrorCode, FirmwareErrorKind, FirmwareResult } from "./errors";
+export {
+  fdtBytes,
+  fdtCells,
+  fdtEmpty,
+  fdtNode,
+  fdtNumberCells,
+  fdtProp,
+  fdtReg,
+  fdtString,
+  fdtStringList,
+  fdtTree,
+  fdtU64,
+} from "./fdt-tree";
+export type { FdtNode, FdtPropertiesInit, FdtProperty, FdtReservation, FdtTree } from "./fdt-tree";
+export {
+  FDT_BEGIN_NODE,
+  FDT_END,
+  FDT_END_NODE,
+  FDT_HEADER_SIZE,
+  FDT_MAGIC,
+  FDT_NOP,
+  FDT_PROP,
+  writeFdt,
+} from "./fdt-write";
+export type { WriteFdtOptions } from "./fdt-write";
+export {
+  IORT_HEADER_SIZE,
+  IORT_ID_MAPPING_SIZE,
+  IORT_ID_SINGLE_MAPPING,
+  IORT_NODE_HEADER_SIZE,
+  IORT_NODE_TYPE,
+} from "./iort-model";
+export type {
+  IortIdMapping,
+  IortInterrupt,
+  IortItsGroup,
+  IortMemoryAccess,
+  IortNamedComponent,
+  IortNode,
+  IortNodeCommon,
+  IortNodeLayout,
+  IortNodeType,
+  IortPmcg,
+  IortRmr,
+  IortRmrDescriptor,
+  IortRootComplex,
+  IortSmmu,
+  IortSmmuV3,
+  IortTable,
+} from "./iort-model";
+export { acpiChecksum, iortLayout, iortNodeDataSize, iortNodeNaturalLength, writeIort } from "./iort-write";
