@@ -51,3 +51,20 @@ export type {
   IortTable,
 } from "./iort-model";
 export { acpiChecksum, iortLayout, iortNodeDataSize, iortNodeNaturalLength, writeIort } from "./iort-write";
+export { parseFdt, readFdtHeader } from "./fdt-parse";
+export type { FdtHeader, FdtOffsets, ParseFdtOptions } from "./fdt-parse";
+export {
+  cellsToNumber,
+  compatibleOf,
+  fdtGetProp,
+  fdtHasProp,
+  isAvailable,
+  readCells,
+  readString,
+  readStringList,
+  readU32,
+  readU64,
+} from "./fdt-read";
+export type { FdtWhere } from "./fdt-read";
+export { DeviceTree, OF_MAX_ADDR_CELLS, OF_ROOT_NODE_ADDR_CELLS_DEFAULT, OF_ROOT_NODE_SIZE_CELLS_DEFAULT } from "./device-tree";
+export type { FdtRegEntry } from "./device-tree";
