@@ -1,1 +1,25 @@
-export {};
+export {
+  allocIoPgtable,
+  IommuProt,
+  IoPgtableQuirk,
+  ioPgtableEras,
+  makeIotlbGather,
+  makeNoopIoPgtableTlbOps,
+} from "./io-pgtable-arm/index";
+export type {
+  ArmLpaeS1Cfg,
+  ArmLpaeS1Tcr,
+  IommuIotlbGather,
+  IommuProtFlags,
+  IoPgtableAllocError,
+  IoPgtableAllocErrorCode,
+  IoPgtableAllocResult,
+  IoPgtableCfg,
+  IoPgtableDeps,
+  IoPgtableEra,
+  IoPgtableFormat,
+  IoPgtableMapPagesResult,
+  IoPgtableOps,
+  IoPgtableResolvedCfg,
+  IoPgtableTlbOps,
+} from "./io-pgtable-arm/index";
