@@ -68,3 +68,13 @@ export {
 export type { FdtWhere } from "./fdt-read";
 export { DeviceTree, OF_MAX_ADDR_CELLS, OF_ROOT_NODE_ADDR_CELLS_DEFAULT, OF_ROOT_NODE_SIZE_CELLS_DEFAULT } from "./device-tree";
 export type { FdtRegEntry } from "./device-tree";
+export { DEFAULT_FIRMWARE_ERA } from "./era";
+export type { FirmwareEra } from "./era";
+export { MAX_PHANDLE_ARGS, ofParsePhandleList } from "./of-phandle";
+export type { PhandleArgs, PhandleList, PhandleListEnd } from "./of-phandle";
+export { classifyIommuProvider, ofIommuMasters, ofIommuProviders, ofIommuSpecs } from "./of-iommu";
+export type { IommuModel, IommuProviderClass, OfIommuMaster, OfIommuProvider, OfIommuSpec } from "./of-iommu";
+export { OF_MAP_ID_ERRNO, ofMapId } from "./of-map-id";
+export type { OfMapIdOptions, OfMapIdResult, OfMapName } from "./of-map-id";
+export { dmaCoherent, dmaRanges, ofNextDmaParent } from "./of-dma";
+export type { DmaRange, DmaRangesResult } from "./of-dma";
