@@ -1,0 +1,211 @@
+/**
+ * Command queue consumption and command execution (smmuv3-model.md §3.3–§3.5). Consumption runs synchronously inside
+ * the MMIO write that may have made commands available (CMDQ_PROD, CR0, GERRORN), as in QEMU, so every command
+ * (CMD_SYNC included) has completed when that write returns.
+ *
+ * @see hw/arm/smmuv3.c smmuv3_cmdq_consume, smmuv3_s1_range_inval
+ * @see include/exec/memory.h dma_aligned_pow2_mask (QEMU)
+ */
+import { BUS_ERROR } from "@dmasim/machine";
+import { CMD_OP, commandTraceFields, decodeCommand, type SmmuCommand } from "./commands";
+import type { IotlbDropped } from "./iotlb";
+import { queueBaseAddress, queueEmpty, queueEntryAddress, queueIncrement, queueIndex } from "./queues";
+import { CERROR, CMDQ_CONS_ERR_SHIFT, CR0, GERROR } from "./registers";
+import type { SmmuV3State } from "./state";
+
+/** Bytes per command. */
+export const COMMAND_ENTRY_SIZE = 16;
+
+type ExecResult = { readonly error: 0 } | { readonly error: number; readonly message: string };
+const OK: ExecResult = { error: 0 };
+const ill = (message: string): ExecResult => ({ error: CERROR.ILL, message });
+
+/**
+ * Consumes commands from CMDQ_CONS up to CMDQ_PROD:
+ * 1. Nothing while CR0.CMDQEN = 0 or GERROR.CMDQ_ERR is active (GERROR != GERRORN in that bit).
+ * 2. A command that cannot be read → CERROR_ABT; an illegal one → CERROR_ILL. Either way consumption stops with CONS
+ *    on the failing entry, CMDQ_CONS.ERR = the code, and GERROR.CMDQ_ERR raised.
+ * 3. Otherwise the command executes and CONS advances.
+ */
+export function consumeCommands(s: SmmuV3State): void {
+  if ((s.cr0 & CR0.CMDQEN) === 0) return;
+  const q = s.cmdq;
+  const base = queueBaseAddress(q, COMMAND_ENTRY_SIZE, s.config.compat.queueBaseMask64);
+  let error = 0;
+  while (!queueEmpty(q.prod, q.cons, q.log2size)) {
+    if (((s.gerror ^ s.gerrorn) & GERROR.CMDQ_ERR) !== 0) break;
+    const index = queueIndex(q.cons, q.log2size);
+    const addr = queueEntryAddress(base, q.cons, q.log2size, COMMAND_ENTRY_SIZE);
+    const words = [s.memory.read32(addr), s.memory.read32(addr + 4), s.memory.read32(addr + 8), s.memory.read32(addr + 12)];
+    if (words.includes(BUS_ERROR)) {
+      error = CERROR.ABT;
+      s.emit({
+        type: "smmu-cmd-error",
+        smmu: s.name,
+        index,
+        opcode: null,
+        name: null,
+        error: "CERROR_ABT",
+        message: `command fetch at 0x${addr.toString(16)} aborted`,
+      });
+      break;
+    }
+    const cmd = decodeCommand(words);
+    s.counters.commands++;
+    if (s.trace !== null) {
+      s.emit({ type: "smmu-cmd", smmu: s.name, index, opcode: cmd.opcode, name: cmd.name ?? "UNKNOWN", fields: commandTraceFields(cmd) });
+    }
+    const r = execute(s, cmd);
+    if (r.error !== 0) {
+      error = r.error;
+      s.emit({
+        type: "smmu-cmd-error",
+        smmu: s.name,
+        index,
+        opcode: cmd.opcode,
+        name: cmd.name,
+        error: "CERROR_ILL",
+        message: "message" in r ? r.message : "",
+      });
+      break;
+    }
+    q.cons = queueIncrement(q.cons, q.log2size);
+  }
+  if (error !== 0) {
+    q.cons = ((q.cons & ~(0x7f << CMDQ_CONS_ERR_SHIFT)) | (error << CMDQ_CONS_ERR_SHIFT)) >>> 0;
+    s.raiseGerror(GERROR.CMDQ_ERR);
+  }
+}
+
+function execute(s: SmmuV3State, c: SmmuCommand): ExecResult {
+  const compat = s.config.compat;
+  switch (c.opcode) {
+    case CMD_OP.SYNC:
+      if (c.cs === 3) return ill("CMD_SYNC with CS = 0b11 (reserved)");
+      if ((c.cs & 1) !== 0) s.pulse("cmd-sync");
+      return OK;
+    case CMD_OP.PREFETCH_CONFIG:
+    case CMD_OP.PREFETCH_ADDR:
+      return OK;
+    case CMD_OP.CFGI_STE:
+    case CMD_OP.CFGI_CD:
+    case CMD_OP.CFGI_CD_ALL:
+      if (c.ssec) return ill(`${c.name ?? ""} with SSec = 1 on the Non-secure queue`);
+      // QEMU drops the whole cached configuration of the StreamID (Leaf and SSID ignored).
+      invalidateConfigs(s, c.name ?? "", c.sid, c.sid);
+      return OK;
+    case CMD_OP.CFGI_STE_RANGE: {
+      if (c.ssec) return ill(`${c.name ?? ""} with SSec = 1 on the Non-secure queue`);
+      const span = 2 ** (c.range + 1);
+      const first = c.sid - (c.sid % span);
+      invalidateConfigs(s, c.name ?? "", first, first + span - 1);
+      return OK;
+    }
+    case CMD_OP.TLBI_NH_ASID:
+      traceTlbi(s, c, s.iotlb.invalidateAsid(asidOf(s, c.asid), -1));
+      return OK;
+    case CMD_OP.TLBI_NH_ALL:
+    case CMD_OP.TLBI_NSNH_ALL:
+      // Without stage 2, NH_ALL (all stage-1 entries of a VMID) is everything.
+      traceTlbi(s, c, s.iotlb.invalidateAll());
+      return OK;
+    case CMD_OP.TLBI_NH_VA:
+    case CMD_OP.TLBI_NH_VAA:
+      return rangeInvalidate(s, c);
+    case CMD_OP.TLBI_EL3_ALL:
+    case CMD_OP.TLBI_EL3_VA:
+    case CMD_OP.TLBI_EL2_ALL:
+    case CMD_OP.TLBI_EL2_ASID:
+    case CMD_OP.TLBI_EL2_VA:
+    case CMD_OP.TLBI_EL2_VAA:
+    case CMD_OP.ATC_INV:
+    case CMD_OP.PRI_RESP:
+    case CMD_OP.RESUME:
+    case CMD_OP.STALL_TERM:
+      // QEMU: no-ops (no EL2/EL3 translation regimes, no ATS, PRI or stalls).
+      return OK;
+    case CMD_OP.TLBI_S12_VMALL:
+    case CMD_OP.TLBI_S2_IPA:
+      return compat.s2CommandsNop ? OK : ill(`${c.name ?? ""} on an SMMU without stage 2`);
+    default:
+      return ill(`opcode 0x${c.opcode.toString(16).padStart(2, "0")} is not a command this SMMU implements`);
+  }
+}
+
+function asidOf(s: SmmuV3State, asid: number): number {
+  return s.config.asid16 ? asid : asid & 0xff;
+}
+
+/** Drops cached configurations with StreamID in [first, last]; never touches the IOTLB. */
+function invalidateConfigs(s: SmmuV3State, command: string, first: number, last: number): void {
+  const dropped: number[] = [];
+  for (const sid of s.configCache.keys()) {
+    if (sid >= first && sid <= last) dropped.push(sid);
+  }
+  for (const sid of dropped) s.configCache.delete(sid);
+  if (s.trace !== null) {
+    s.emit({ type: "smmu-cfgi", smmu: s.name, command, first, last, dropped: dropped.sort((a, b) => a - b) });
+  }
+}
+
+function traceTlbi(s: SmmuV3State, c: SmmuCommand, dropped: readonly IotlbDropped[]): void {
+  if (s.trace !== null) s.emit({ type: "smmu-tlbi", smmu: s.name, command: c.name ?? "", dropped });
+}
+
+/**
+ * CMD_TLBI_NH_VA / NH_VAA (QEMU `smmuv3_s1_range_inval`): `(NUM+1) × 2^SCALE` pages of the TG granule (one 4K page
+ * when TG = 0), split into power-of-two chunks as `dma_aligned_pow2_mask` does, each invalidated with the VA predicate.
+ */
+function rangeInvalidate(s: SmmuV3State, c: SmmuCommand): ExecResult {
+  const compat = s.config.compat;
+  let num = 0;
+  let scale = 0;
+  let ttl = 0;
+  if (c.tg !== 0) {
+    num = c.num;
+    scale = c.scale;
+    ttl = c.ttl;
+    if (!compat.lenientTlbiRange) {
+      if (ttl === 0 && num === 0 && scale === 0) return ill(`${c.name ?? ""} with TG != 0 and TTL = NUM = SCALE = 0`);
+      if (!s.config.rangeInvalidation) {
+        num = 0;
+        scale = 0;
+      }
+    }
+  }
+  const asid = c.opcode === CMD_OP.TLBI_NH_VA ? asidOf(s, c.asid) : -1;
+  const granuleShift = c.tg * 2 + 10;
+  let numPages = (num + 1) * 2 ** scale;
+  const lastPage = numPages - 1;
+  let firstPage = 0;
+  let addr = c.addr;
+  const dropped: IotlbDropped[] = [];
+  while (numPages > 0) {
+    const count = alignedPow2Count(firstPage, lastPage, 64 - granuleShift);
+    for (const d of s.iotlb.invalidateRange(asid, -1, addr, c.tg, count, ttl)) dropped.push(d);
+    numPages -= count;
+    firstPage += count;
+    addr += count * 2 ** granuleShift;
+  }
+  traceTlbi(s, c, dropped);
+  return OK;
+}
+
+/**
+ * The size (mask + 1) of the largest naturally aligned power-of-two block starting at `start` within
+ * `[start, end]` (QEMU `dma_aligned_pow2_mask(start, end, maxAddrBits) + 1`).
+ */
+export function alignedPow2Count(start: number, end: number, maxAddrBits: number): number {
+  const maxMask = 2 ** Math.min(maxAddrBits, 53) - 1;
+  let alignmentMask = maxMask;
+  if (start !== 0) {
+    let low = 1;
+    while (start % (low * 2) === 0) low *= 2;
+    alignmentMask = Math.min(low - 1, maxMask);
+  }
+  const sizeMask = Math.min(end - start, maxMask);
+  if (alignmentMask <= sizeMask) return alignmentMask + 1;
+  let p = 1;
+  while (p * 2 <= sizeMask + 1) p *= 2;
+  return p;
+}

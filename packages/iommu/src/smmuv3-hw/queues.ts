@@ -1,0 +1,91 @@
+/**
+ * Circular-queue pointer arithmetic shared by the command and event queues (smmuv3-model.md §3.1).
+ *
+ * A PROD or CONS value holds the entry index in bits [QS-1:0] and a wrap flag in bit QS, where QS is the queue's
+ * LOG2SIZE. Bits above (CMDQ_CONS.ERR, EVENTQ_PROD.OVFLG) belong to the register and survive increments.
+ *
+ * @see hw/arm/smmuv3-internal.h smmuv3_q_empty, smmuv3_q_full, queue_prod_incr, queue_cons_incr
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c queue_has_space, queue_inc_prod_n
+ */
+
+/** The programmable state of one queue (register values, plus the effective LOG2SIZE the SMMU latched). */
+export interface QueueState {
+  /** *_BASE, low 32 bits. */
+  baseLo: number;
+  /** *_BASE, high 32 bits. */
+  baseHi: number;
+  /** min(*_BASE.LOG2SIZE, IDR1.{CMDQS,EVENTQS}). */
+  log2size: number;
+  /** *_PROD register value. */
+  prod: number;
+  /** *_CONS register value. */
+  cons: number;
+}
+
+/** A fresh queue as at reset: LOG2SIZE = the implementation maximum, PROD = CONS = 0. */
+export function resetQueue(maxLog2Size: number): QueueState {
+  return { baseLo: maxLog2Size, baseHi: 0, log2size: maxLog2Size, prod: 0, cons: 0 };
+}
+
+/** Mask of index + wrap bits: `2^(QS+1) - 1`. */
+export function wrapIndexMask(log2size: number): number {
+  return 2 ** (log2size + 1) - 1;
+}
+
+/** The entry index (without the wrap bit). */
+export function queueIndex(value: number, log2size: number): number {
+  return (value >>> 0) % 2 ** log2size;
+}
+
+/** The wrap bit (0 or 1). */
+export function queueWrap(value: number, log2size: number): number {
+  return Math.floor((value >>> 0) / 2 ** log2size) & 1;
+}
+
+/** Empty: index and wrap equal. */
+export function queueEmpty(prod: number, cons: number, log2size: number): boolean {
+  const m = wrapIndexMask(log2size);
+  return (prod >>> 0) % (m + 1) === (cons >>> 0) % (m + 1);
+}
+
+/** Full: index equal, wrap different. */
+export function queueFull(prod: number, cons: number, log2size: number): boolean {
+  return (
+    queueIndex(prod, log2size) === queueIndex(cons, log2size) && queueWrap(prod, log2size) !== queueWrap(cons, log2size)
+  );
+}
+
+/**
+ * `v + 1` in the low QS+1 bits, keeping every higher bit (QEMU `deposit32(v, 0, QS + 1, v + 1)`).
+ */
+export function queueIncrement(value: number, log2size: number): number {
+  const span = 2 ** (log2size + 1);
+  const v = value >>> 0;
+  const low = v % span;
+  return (v - low + ((low + 1) % span)) >>> 0;
+}
+
+/** Entries Linux may still add: `2^QS - (prod - cons)` with equal wraps, `cons - prod` otherwise (indices only). */
+export function queueSpace(prod: number, cons: number, log2size: number): number {
+  const size = 2 ** log2size;
+  const p = queueIndex(prod, log2size);
+  const c = queueIndex(cons, log2size);
+  return queueWrap(prod, log2size) === queueWrap(cons, log2size) ? size - (p - c) : c - p;
+}
+
+/**
+ * The effective base address of a queue. QEMU masks every base with the stream-table mask, bits [51:6]
+ * (`qemuMask`); the spec takes [51:5] and ignores address bits below the queue's size in bytes.
+ */
+export function queueBaseAddress(q: QueueState, entrySize: number, qemuMask: boolean): number {
+  const hi = q.baseHi & 0xfffff; // bits [51:32]
+  if (qemuMask) return hi * 0x1_0000_0000 + ((q.baseLo & ~0x3f) >>> 0);
+  const raw = hi * 0x1_0000_0000 + ((q.baseLo & ~0x1f) >>> 0);
+  const bytes = Math.max(32, entrySize * 2 ** q.log2size);
+  return raw - (raw % bytes);
+}
+
+/** Address of the entry a PROD/CONS value points at. */
+export function queueEntryAddress(base: number, value: number, log2size: number, entrySize: number): number {
+  return base + queueIndex(value, log2size) * entrySize;
+}
