@@ -78,3 +78,17 @@ export { OF_MAP_ID_ERRNO, ofMapId } from "./of-map-id";
 export type { OfMapIdOptions, OfMapIdResult, OfMapName } from "./of-map-id";
 export { dmaCoherent, dmaRanges, ofNextDmaParent } from "./of-dma";
 export type { DmaRange, DmaRangesResult } from "./of-dma";
+export { parseIort } from "./iort-parse";
+export type { ParseIortOptions } from "./iort-parse";
+export {
+  iortFindNamedComponent,
+  iortFindRootComplex,
+  iortGetIdMappingIndex,
+  iortIdMap,
+  iortMapNamedComponent,
+  iortMapPciRid,
+  iortNodeGetId,
+  iortNodeMapId,
+  iortNodeMapPlatformId,
+} from "./iort-map";
+export type { IortFwBug, IortMapIdResult, IortMapOptions, IortMapStep, IortPciRidResult, IortTarget, IortUnmappedReason } from "./iort-map";
