@@ -182,3 +182,86 @@ export function linuxCd(ttb0: number, asid = 1, opts: { readonly t0sz?: number; 
   if (opts.affd === true) d0 |= 1n << 35n;
   return [d0, BigInt(ttb0), 0n, 0x0004ff44n, 0n, 0n, 0n, 0n];
 }
+
+/** Leaf attributes Linux writes for a cacheable RW mapping: nG, AF, SH = IS, AP[1], AttrIndx 1 (0xf44). */
+export const PTE_RW = 0xf44n;
+/** AP[2]: read-only. */
+export const PTE_RDONLY = 0x80n;
+
+/**
+ * Builds VMSAv8-64 stage-1 tables in the board's RAM (any granule), allocating tables upward from `base`. A test-side
+ * stand-in for io-pgtable-arm, so walk tests do not depend on it.
+ */
+export class TestPageTable {
+  readonly root: number;
+  readonly startLevel: number;
+  #next: number;
+  readonly #board: SmmuTestBoard;
+  readonly #g: number;
+  readonly #inputBits: number;
+
+  constructor(board: SmmuTestBoard, base: number, readonly granuleShift = 12, readonly tsz = 16) {
+    this.#board = board;
+    this.#g = granuleShift;
+    this.#inputBits = 64 - tsz;
+    this.startLevel = 4 - Math.floor((this.#inputBits - 4) / (granuleShift - 3));
+    this.root = base;
+    this.#next = base + 2 ** granuleShift;
+  }
+
+  /** Bytes mapped by one entry at `level`. */
+  levelSize(level: number): number {
+    return 2 ** (this.#g + (3 - level) * (this.#g - 3));
+  }
+
+  /** Address of the descriptor for `iova` at `level`, creating intermediate tables (with `tableBits`) as needed. */
+  pteAddr(iova: number, level: number, tableBits = 0n): number {
+    let table = this.root;
+    for (let l = this.startLevel; ; l++) {
+      const idx = Math.floor((iova % 2 ** this.#inputBits) / this.levelSize(l)) % 2 ** (this.#g - 3);
+      const addr = table + idx * 8;
+      if (l === level) return addr;
+      const d = this.#board.memory.read64(addr) ?? 0n;
+      if ((d & 3n) === 3n) {
+        table = Number(d & 0x0000_ffff_ffff_f000n) - (Number(d & 0x0000_ffff_ffff_f000n) % 2 ** this.#g);
+      } else {
+        table = this.#next;
+        this.#next += 2 ** this.#g;
+        this.#board.put64(addr, BigInt(table) | 3n | tableBits);
+      }
+    }
+  }
+
+  /** Maps `size` = levelSize(level) bytes at `iova` to `pa` with a page (level 3) or block descriptor. */
+  map(iova: number, pa: number, opts: { readonly level?: number; readonly attrs?: bigint; readonly tableBits?: bigint } = {}): number {
+    const level = opts.level ?? 3;
+    const addr = this.pteAddr(iova, level, opts.tableBits ?? 0n);
+    this.#board.put64(addr, BigInt(pa) | (opts.attrs ?? PTE_RW) | (level === 3 ? 3n : 1n));
+    return addr;
+  }
+}
+
+/**
+ * A board brought up with a linear stream table at 0x40010000 (LOG2SIZE 8) and, for each SID given, Linux's stage-1
+ * STE and CD (4K, T0SZ 16 unless overridden) over a fresh {@link TestPageTable}.
+ */
+export function stage1Board(
+  sids: readonly { readonly sid: number; readonly asid?: number; readonly tg0?: number; readonly t0sz?: number; readonly r?: boolean; readonly affd?: boolean }[],
+  config?: SmmuV3ConfigInput,
+): { readonly board: SmmuTestBoard; readonly tables: Map<number, TestPageTable> } {
+  const board = new SmmuTestBoard(config);
+  const tables = new Map<number, TestPageTable>();
+  sids.forEach((s, i) => {
+    const g = s.tg0 === 1 ? 16 : s.tg0 === 2 ? 14 : 12;
+    const cd = 0x40800000 + i * 0x1000;
+    const pt = new TestPageTable(board, 0x41000000 + i * 0x400000, g, s.t0sz ?? 16);
+    board.put64(STRTAB_PA + s.sid * 64, ...linuxS1Ste(cd));
+    board.put64(cd, ...linuxCd(pt.root, s.asid ?? 1, s));
+    tables.set(s.sid, pt);
+  });
+  board.bringUp({ strtabBase: STRTAB_PA, strtabCfg: 0x8 });
+  return { board, tables };
+}
+
+/** Where {@link stage1Board} puts its linear stream table. */
+export const STRTAB_PA = 0x40010000;
