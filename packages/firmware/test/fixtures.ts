@@ -41,5 +41,5 @@ export function hasTool(cmd: string, args: string[] = ["--version"]): boolean {
 
 /** Runs a tool and returns its stdout. */
 export function run(cmd: string, args: string[], input?: Uint8Array): string {
-  return execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...(input ? { input } : {}) });
+  return execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["pipe", "pipe", "pipe"], ...(input ? { input } : {}) });
 }
