@@ -39,6 +39,12 @@ export interface SmmuV3Compat {
   /** §9.4: the output address size is checked on the final output only (QEMU). Off: table addresses are checked too. */
   readonly addrSizeFinalOnly: boolean;
   /**
+   * QEMU checks APTable[1] only while walking for a write, and caches the leaf's AP alone, so after a read fills the
+   * IOTLB a write under an APTable[1] = 1 table succeeds. Off: the cached permission includes the table's.
+   * @see hw/arm/smmu-common.c smmu_ptw_64_s1 (PTE_AP_TO_PERM)
+   */
+  readonly tlbIgnoresApTable: boolean;
+  /**
    * QEMU 7.2 leaves CLASS = 0 in F_TRANSLATION / F_ADDR_SIZE / F_ACCESS / F_PERMISSION records (the real 6.1 boot logs
    * show `0x0000000000000000` as dword1 of an event 0x10). Off: CLASS = IN (0b10), as the spec defines for a fault
    * on the input address.
@@ -67,6 +73,7 @@ export const QEMU_COMPAT: SmmuV3Compat = Object.freeze({
   queueBaseMask64: true,
   blockAtAnyLevel: true,
   addrSizeFinalOnly: true,
+  tlbIgnoresApTable: true,
   translationFaultClassZero: true,
   cdFetchAddrInDword2: true,
   s2CommandsNop: true,
@@ -82,6 +89,7 @@ export const SPEC_COMPAT: SmmuV3Compat = Object.freeze({
   queueBaseMask64: false,
   blockAtAnyLevel: false,
   addrSizeFinalOnly: false,
+  tlbIgnoresApTable: false,
   translationFaultClassZero: false,
   cdFetchAddrInDword2: false,
   s2CommandsNop: false,

@@ -33,6 +33,7 @@ export interface WalkContext {
 export interface WalkRules {
   readonly blockAtAnyLevel: boolean;
   readonly addrSizeFinalOnly: boolean;
+  readonly tlbIgnoresApTable: boolean;
 }
 
 /** A walk fault. `fetchAddr` is the descriptor address for a walk external abort. */
@@ -98,6 +99,7 @@ export function walkStage1(
   const input = iova % 2 ** inputsize;
   const pageMask = ~(2 ** g - 1);
   const indexSpan = 2 ** stride;
+  let tableNoWrite = false;
   while (level <= 3) {
     const shift = g + (3 - level) * stride;
     const size = 2 ** shift;
@@ -110,7 +112,10 @@ export function walkStage1(
     if ((type & 1) === 0 || (level === 3 && type === 1)) break;
     if (level < 3 && type === 3) {
       // Table descriptor: APTable[1] (bit 62) forbids writes below it unless HADx.
-      if (write && (hi & 0x40000000) !== 0 && !tt.had) return { fault: "permission", level, fetchAddr: null };
+      if ((hi & 0x40000000) !== 0 && !tt.had) {
+        if (write) return { fault: "permission", level, fetchAddr: null };
+        tableNoWrite = true;
+      }
       base = (hi & 0xffff) * TWO_32 + ((lo & pageMask) >>> 0);
       if (!rules.addrSizeFinalOnly && base >= oasLimit) return { fault: "addr-size", level, fetchAddr: null };
       level++;
@@ -128,7 +133,7 @@ export function walkStage1(
       iova: iova - (iova % size),
       size,
       pa,
-      writable: !readOnly,
+      writable: !readOnly && (rules.tlbIgnoresApTable || !tableNoWrite),
       level,
       granuleShift: g,
       lastIova: -1,
