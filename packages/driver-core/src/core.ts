@@ -5,13 +5,11 @@
  * @see drivers/base/core.c, bus.c, driver.c, dd.c
  */
 import { deviceAttach, driverAttach, driverProbeDevice, busProbeDevice } from "./attach";
-import { Bus, busState, type BusSpec } from "./bus";
+import { Bus, type BusSpec } from "./bus";
 import { SimClock } from "./clock";
-import { asyncSchedule, busNotify, isModern, type CoreContext, type DriverCoreHooks } from "./context";
+import type { CoreContext, DriverCoreHooks } from "./context";
 import {
   deferredProbeCheckState,
-  deferredProbeDel,
-  deferredProbeExtendTimeout,
   deferredProbeInitcall,
   deferredProbeTimeoutWorkFunc,
   deferredProbeTrigger,
@@ -19,7 +17,9 @@ import {
   setDeferredProbeReason,
 } from "./deferred-probe";
 import { Device, deviceState, type DeviceSpec } from "./device";
-import { Driver, driverState, type DriverSpec } from "./driver";
+import { deviceAdd, deviceDel } from "./device-lifecycle";
+import type { Driver, DriverSpec } from "./driver";
+import { driverRegister, driverUnregister } from "./driver-register";
 import type { DriverCoreEra } from "./era";
 import { Errno, KernelError } from "./errno";
 import type { DriverCoreEvent, SystemState } from "./events";
@@ -145,29 +145,7 @@ export class DriverCore {
    * @see drivers/base/core.c device_add
    */
   deviceAdd(dev: Device): number {
-    const s = deviceState(dev);
-    this.trace.emit({ type: "device-add", device: dev.name, bus: dev.bus?.name ?? null, parent: dev.parent?.name ?? null });
-    let ret = 0;
-    if (dev.name.length === 0) ret = -Errno.EINVAL;
-    else if (s.added || (dev.bus !== null && dev.bus.findDevice(dev.name) !== undefined)) ret = -Errno.EEXIST;
-    if (ret !== 0) {
-      this.trace.emit({ type: "device-add-end", device: dev.name, ret });
-      return ret;
-    }
-    s.added = true;
-    s.registered = true; // kobject_add
-    if (this.hooks.platformNotify) {
-      this.trace.emit({ type: "platform-notify", device: dev.name });
-      this.hooks.platformNotify(dev);
-    }
-    if (dev.bus !== null) {
-      busState(dev.bus).devices.push(dev);
-      this.trace.emit({ type: "bus-add-device", device: dev.name, bus: dev.bus.name });
-    }
-    busNotify(dev, "ADD_DEVICE");
-    busProbeDevice(this.#ctx, dev);
-    this.trace.emit({ type: "device-add-end", device: dev.name, ret: 0 });
-    return 0;
+    return deviceAdd(this.#ctx, dev);
   }
 
   /**
@@ -188,27 +166,7 @@ export class DriverCore {
    * @see drivers/base/core.c device_del
    */
   deviceDel(dev: Device): void {
-    const s = deviceState(dev);
-    if (!s.added || s.dead) {
-      throw new KernelError("device-not-added", `device_del(${dev.name}) on a device that is not added`, { device: dev.name });
-    }
-    this.trace.emit({ type: "device-del", device: dev.name });
-    s.dead = true; // kill_device
-    busNotify(dev, "DEL_DEVICE");
-    if (dev.bus !== null) {
-      this.trace.emit({ type: "bus-remove-device", device: dev.name, bus: dev.bus.name });
-      const list = busState(dev.bus).devices;
-      list.splice(list.indexOf(dev), 1);
-      deviceReleaseDriverInternal(this.#ctx, dev, null);
-    }
-    deferredProbeDel(this.#ctx, dev);
-    if (this.hooks.platformNotifyRemove) {
-      this.trace.emit({ type: "platform-notify-remove", device: dev.name });
-      this.hooks.platformNotifyRemove(dev);
-    }
-    busNotify(dev, "REMOVED_DEVICE");
-    s.registered = false; // kobject_del
-    this.trace.emit({ type: "device-del-end", device: dev.name });
+    deviceDel(this.#ctx, dev);
   }
 
   /** `device_del` (+ the final put). @see drivers/base/core.c device_unregister */
@@ -235,33 +193,7 @@ export class DriverCore {
    * @see drivers/base/bus.c bus_add_driver
    */
   driverRegister(spec: DriverSpec): Result<Driver, number> {
-    const bus = spec.bus;
-    this.trace.emit({ type: "driver-register", driver: spec.name, bus: bus.name });
-    const fail = (ret: number): Result<Driver, number> => {
-      this.trace.emit({ type: "driver-register-end", driver: spec.name, bus: bus.name, ret });
-      return err(ret);
-    };
-    if (!this.#buses.includes(bus)) return fail(-Errno.EINVAL);
-    if (bus.findDriver(spec.name) !== undefined) return fail(-Errno.EBUSY);
-    const drv = new Driver(spec);
-    driverState(drv).registered = true;
-    const drivers = busState(bus).drivers;
-    drivers.push(drv);
-    if (bus.driversAutoprobe) {
-      if (!isModern(this.#ctx) && drv.asyncProbe) {
-        asyncSchedule(this.#ctx, `driver_attach_async ${drv.name}`, () => driverAttach(this.#ctx, drv));
-      } else {
-        const ret = driverAttach(this.#ctx, drv);
-        if (ret !== 0) {
-          drivers.splice(drivers.indexOf(drv), 1);
-          driverState(drv).registered = false;
-          return fail(ret);
-        }
-      }
-    }
-    if (this.era.extendTimeoutOnDriverRegister) deferredProbeExtendTimeout(this.#ctx);
-    this.trace.emit({ type: "driver-register-end", driver: spec.name, bus: bus.name, ret: 0 });
-    return ok(drv);
+    return driverRegister(this.#ctx, this.#buses, spec);
   }
 
   /**
@@ -270,15 +202,7 @@ export class DriverCore {
    * @see drivers/base/bus.c bus_remove_driver
    */
   driverUnregister(drv: Driver): void {
-    const st = driverState(drv);
-    if (!st.registered) {
-      throw new KernelError("driver-not-registered", `driver_unregister(${drv.name}) on an unregistered driver`);
-    }
-    this.trace.emit({ type: "driver-unregister", driver: drv.name, bus: drv.bus.name });
-    const drivers = busState(drv.bus).drivers;
-    drivers.splice(drivers.indexOf(drv), 1);
-    st.registered = false;
-    driverDetach(this.#ctx, drv);
+    driverUnregister(this.#ctx, drv);
   }
 
   // ---- matching and probing ----------------------------------------------------------------------------------
