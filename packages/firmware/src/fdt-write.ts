@@ -32,7 +32,7 @@ export interface WriteFdtOptions {
 /**
  * Encodes a tree as a DTB. Property names are deduplicated in the strings block. Throws RangeError for a tree that
  * cannot be encoded (a NUL or non-Latin-1 character in a name, a reservation that is not a safe integer): those are
- * bugs in whoever built the tree, not input errors.
+ * bugs in whoever built the tree, not input errors. Every tree `parseFdt` returns re-encodes.
  *
  * @see scripts/dtc/flattree.c dt_to_blob
  */
@@ -51,10 +51,9 @@ export function writeFdt(tree: FdtTree, options: WriteFdtOptions = {}): Uint8Arr
   };
 
   const struct = new ByteWriter(4096);
-  const writeNode = (node: FdtNode, depth: number): void => {
-    if (depth > 0 && (node.name === "" || node.name.includes("/"))) {
-      throw new RangeError(`node name ${JSON.stringify(node.name)} cannot be stored`);
-    }
+  // Names are stored as given (any Latin-1 text without NUL), so whatever parseFdt read re-encodes; path lookup
+  // is the DeviceTree index's business.
+  const writeNode = (node: FdtNode): void => {
     struct.u32be(FDT_BEGIN_NODE);
     struct.bytes(latin1Encode(node.name, "node name"));
     struct.u8(0);
@@ -66,10 +65,10 @@ export function writeFdt(tree: FdtTree, options: WriteFdtOptions = {}): Uint8Arr
       struct.bytes(p.value);
       struct.align(4);
     }
-    for (const c of node.children) writeNode(c, depth + 1);
+    for (const c of node.children) writeNode(c);
     struct.u32be(FDT_END_NODE);
   };
-  writeNode(tree.root, 0);
+  writeNode(tree.root);
   struct.u32be(FDT_END);
 
   const rsvOffset = FDT_HEADER_SIZE;

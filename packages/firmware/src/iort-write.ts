@@ -102,8 +102,8 @@ function writeNodeData(w: ByteWriter, node: IortNode, offsets: readonly number[]
         if (c === 0 || c > 0xff) throw new RangeError(`named component path ${JSON.stringify(node.deviceName)} cannot be stored`);
         w.u8(c);
       }
+      // Padding to 4 bytes comes from the ID-mapping offset / node length (iortNodeDataSize rounds up).
       w.u8(0);
-      w.align(4);
       return;
     }
     case "root-complex": {
@@ -212,7 +212,7 @@ export function writeIort(table: IortTable): Uint8Array {
     w.u32le(node.idMappings.length);
     w.u32le(mapOffset);
     writeNodeData(w, node, nodeOffsets, i);
-    const mapStart = start + (node.idMappings.length > 0 ? mapOffset : IORT_NODE_HEADER_SIZE + dataSize);
+    const mapStart = start + (node.idMappings.length > 0 ? mapOffset : Math.max(IORT_NODE_HEADER_SIZE + dataSize, w.length - start));
     if (mapStart < w.length) throw new RangeError(`IORT node ${i}: ID mapping offset overlaps the node data`);
     w.zeros(mapStart - w.length);
     for (const m of node.idMappings) {
