@@ -109,8 +109,11 @@ export function klistForEach<T>(list: readonly T[], fn: (item: T) => number): nu
     const item = list[index] as T;
     const ret = fn(item);
     if (ret !== 0) return ret;
-    const now = list.indexOf(item);
-    index = now >= 0 ? now + 1 : index;
+    if (list[index] === item) index += 1; // the common case: the list did not move under us
+    else {
+      const now = list.indexOf(item);
+      index = now >= 0 ? now + 1 : index;
+    }
   }
   return 0;
 }

@@ -242,27 +242,29 @@ export class NotifierChain<TAction, TData> {
     const dataName = this.#describeData(data);
     let blocks = 0;
     for (let n = this.#head; n !== null; n = n.next) blocks += 1;
-    const base = { chain: this.name, walk, action: actionName, data: dataName } as const;
-    this.#trace?.emit({ type: "notifier-chain-start", ...base, blocks });
+    const chain = this.name;
+    const trace = this.#trace;
+    trace?.emit({ type: "notifier-chain-start", chain, walk, action: actionName, data: dataName, blocks });
     let ret = NOTIFY_DONE;
     let calls = 0;
     let stopped = false;
     let nb = this.#head;
     while (nb !== null) {
       const next = nb.next;
-      const who = { block: nb.block.name, priority: nb.priority, order: nb.order } as const;
-      this.#trace?.emit({ type: "notifier-call", ...base, ...who });
+      const block = nb.block.name;
+      const { priority, order } = nb;
+      trace?.emit({ type: "notifier-call", chain, walk, action: actionName, data: dataName, block, priority, order });
       ret = nb.block.notifierCall(action, data) | 0; // a C int
       calls += 1;
       const stop = notifierStops(ret);
-      this.#trace?.emit({ type: "notifier-return", ...base, ...who, ret, stop });
+      trace?.emit({ type: "notifier-return", chain, walk, action: actionName, data: dataName, block, priority, order, ret, stop });
       if (stop) {
         stopped = true;
         break;
       }
       nb = next;
     }
-    this.#trace?.emit({ type: "notifier-chain-end", ...base, ret, calls, stopped });
+    trace?.emit({ type: "notifier-chain-end", chain, walk, action: actionName, data: dataName, ret, calls, stopped });
     return ret;
   }
 }

@@ -34,8 +34,13 @@ export interface PlatformBusOptions {
   readonly dmaCleanup?: BusSpec["dmaCleanup"];
 }
 
-function idsWithPrefix(drv: Driver, prefix: string): string[] {
-  return (drv.spec.matchIds ?? []).filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length));
+/** Whether `drv` lists `<prefix><value>` for one of `values`. */
+function listsAny(drv: Driver, prefix: string, values: readonly string[] | undefined): boolean {
+  if (values === undefined || values.length === 0) return false;
+  for (const id of drv.spec.matchIds ?? []) {
+    if (id.startsWith(prefix) && values.includes(id.slice(prefix.length))) return true;
+  }
+  return false;
 }
 
 /**
@@ -48,13 +53,11 @@ function idsWithPrefix(drv: Driver, prefix: string): string[] {
 export function platformMatch(dev: Device, drv: Driver): number {
   const info = dev.getData(PLATFORM_DEVICE) ?? {};
   if (info.driverOverride !== undefined) return info.driverOverride === drv.name ? 1 : 0;
-  const compatible = idsWithPrefix(drv, "of:");
-  if ((info.compatible ?? []).some((c) => compatible.includes(c))) return 1;
-  const acpi = idsWithPrefix(drv, "acpi:");
-  if ((info.acpiIds ?? []).some((id) => acpi.includes(id))) return 1;
+  if (listsAny(drv, "of:", info.compatible)) return 1;
+  if (listsAny(drv, "acpi:", info.acpiIds)) return 1;
   const pdevName = info.name ?? dev.name;
-  const idTable = idsWithPrefix(drv, "platform:");
-  if (idTable.length > 0) return idTable.includes(pdevName) ? 1 : 0;
+  const hasIdTable = (drv.spec.matchIds ?? []).some((id) => id.startsWith("platform:"));
+  if (hasIdTable) return listsAny(drv, "platform:", [pdevName]) ? 1 : 0;
   return pdevName === drv.name ? 1 : 0;
 }
 

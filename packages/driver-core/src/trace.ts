@@ -43,10 +43,19 @@ export class Trace<TEvent extends { readonly type: string }> implements TraceSin
     return this.#records;
   }
 
+  /**
+   * Records `event`. The trace keeps the object itself (adding `seq` and `time`) rather than a copy: emitters
+   * build a fresh object per event and must not change it afterwards. An object emitted twice is copied.
+   */
   emit(event: TEvent): void {
-    const record = { ...event, seq: this.#records.length, time: this.clock.now() } as TraceRecord<TEvent>;
-    this.#records.push(record);
-    for (const listener of this.#listeners) listener(record);
+    const record = (Object.prototype.hasOwnProperty.call(event, "seq") ? { ...event } : event) as unknown as {
+      seq: number;
+      time: number;
+    };
+    record.seq = this.#records.length;
+    record.time = this.clock.now();
+    this.#records.push(record as unknown as TraceRecord<TEvent>);
+    for (const listener of this.#listeners) listener(record as unknown as TraceRecord<TEvent>);
   }
 
   /** Calls `listener` for every later record; returns the function that stops it. */
