@@ -53,3 +53,6 @@ export {
   qemuVirtOptionsFromCommandLine,
 } from "./qemu-virt/board";
 export type { QemuVirtConfig, QemuVirtMachine, QemuVirtOptions } from "./qemu-virt/board";
+export { buildQemuVirtDt } from "./qemu-virt/dt";
+export type { QemuVirtDtOptions } from "./qemu-virt/dt";
+export { QemuFdt, QEMU_PHANDLE_START } from "./qemu-virt/fdt-builder";
