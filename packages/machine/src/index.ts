@@ -56,3 +56,5 @@ export type { QemuVirtConfig, QemuVirtMachine, QemuVirtOptions } from "./qemu-vi
 export { buildQemuVirtDt } from "./qemu-virt/dt";
 export type { QemuVirtDtOptions } from "./qemu-virt/dt";
 export { QemuFdt, QEMU_PHANDLE_START } from "./qemu-virt/fdt-builder";
+export { buildQemuVirtIort, pciBusRange, splitRidSpace } from "./qemu-virt/iort";
+export type { RidRange } from "./qemu-virt/iort";
