@@ -79,6 +79,11 @@ describe("Scheduler", () => {
     sched.queueWork(work("async2", "async"));
     sched.flushQueue("async");
     expect(ran).toEqual(["async1", "target", "after", "async2"]);
+    sched.queueWork(work("x"));
+    sched.queueDelayedWork(work("later"), 10);
+    sched.flush();
+    expect(ran.at(-1)).toBe("x");
+    expect(sched.delayed).toHaveLength(1);
   });
 
   it("cancels pending work and turns a livelock into a model error", () => {

@@ -190,6 +190,14 @@ export class Scheduler {
   }
 
   /**
+   * `flush(item)` waits for one work item ({@link flushWork}); `flush()` runs everything ready ({@link runPending}).
+   */
+  flush(item?: WorkItem): void {
+    if (item === undefined) this.runPending();
+    else this.flushWork(item);
+  }
+
+  /**
    * Runs ready items until no item of `queue` is ready (others may interleave, per the policy).
    *
    * @see kernel/workqueue.c flush_workqueue
