@@ -58,3 +58,19 @@ export type { QemuVirtDtOptions } from "./qemu-virt/dt";
 export { QemuFdt, QEMU_PHANDLE_START } from "./qemu-virt/fdt-builder";
 export { buildQemuVirtIort, pciBusRange, splitRidSpace } from "./qemu-virt/iort";
 export type { RidRange } from "./qemu-virt/iort";
+export { Interconnect } from "./interconnect";
+export type {
+  DmaMaster,
+  DmaRequest,
+  DmaResult,
+  DmaRoute,
+  DmaTraceEvent,
+  InterconnectParts,
+  MachineEvent,
+  MachineTraceSink,
+  MsiTraceEvent,
+} from "./interconnect";
+export { MsiDoorbell, GITS_TRANSLATER_OFFSET, V2M_MSI_SETSPI_NS_OFFSET } from "./msi-doorbell";
+export type { MsiDoorbellWrite } from "./msi-doorbell";
+export { instantiateBoard } from "./instantiate";
+export type { InstantiateOptions, MachineInstance, PciConfigAccess } from "./instantiate";

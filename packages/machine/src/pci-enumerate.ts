@@ -19,7 +19,7 @@ export interface BusAssignment {
 
 /**
  * Numbers every bridge below the root bus, writing the bus-number registers through configuration writes.
- * Returns the assignments in the order they were made and the highest bus number used.
+ * Returns the assignments (each recorded when its subtree is finished) and the highest bus number used.
  */
 export function enumeratePciBuses(pci: PciHierarchy): { readonly assignments: BusAssignment[]; readonly lastBus: number } {
   const assignments: BusAssignment[] = [];
