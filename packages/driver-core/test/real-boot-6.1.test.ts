@@ -118,7 +118,8 @@ function boot(): string {
 const PCI_LINE =
   /^(bus: 'pci': .*|driver: '[^']+': driver_bound: bound to device '0000:[0-9a-f:.]+'|pci 0000:[0-9a-f:.]+: .* deferred list|\S+: probe of 0000:\S+ (rejects match|failed with error) -?\d+|\S+ 0000:\S+: Driver \S+ requests probe deferral)$/;
 
-describe.skipIf(!existsSync(LOG))(`Debian 6.1 ACPI boot with deferral (${LOG})`, () => {
+// Skipped, with this title naming the missing file, when ../shared/fixtures is not next to the repository.
+describe.skipIf(!existsSync(LOG))(`Debian 6.1 ACPI boot with deferral (needs ${LOG})`, () => {
   it("produces the same drivers/base/dd.c debug lines for every PCI function, in the same order", () => {
     const real = readFileSync(LOG, "utf8")
       .split("\n")
@@ -130,8 +131,4 @@ describe.skipIf(!existsSync(LOG))(`Debian 6.1 ACPI boot with deferral (${LOG})`,
     expect(real).toHaveLength(75);
     expect(model).toEqual(real);
   });
-});
-
-it.runIf(!existsSync(LOG))("real-boot replay skipped: ../shared/fixtures is not next to the repository", () => {
-  expect(existsSync(LOG)).toBe(false);
 });
