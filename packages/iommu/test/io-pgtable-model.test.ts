@@ -151,5 +151,5 @@ describe.each([
       fc.property(fc.array(cmdArb, { maxLength: 40 }), (cmds) => run(era, cmds)),
       { numRuns: 150, seed: 0x10_9a7e },
     );
-  });
+  }, 60_000);
 });

@@ -85,7 +85,7 @@ export function allocIoPgtable(fmt: IoPgtableFormat, cfg: IoPgtableCfg, deps: Io
   if (tcr === null) return fail("oas-unsupported", `OAS ${oas} has no IPS encoding`);
 
   const core = new LpaeCore(deps, geo, era, { pgsizeBitmap, ias, oas, quirks: cfg.quirks, coherentWalk: cfg.coherentWalk });
-  const pgd = core.allocTable(modern ? Math.max(geo.pgdSize, MIN_PGD_ALLOC) : geo.pgdSize);
+  const pgd = core.allocTable(modern ? Math.max(geo.pgdSize, MIN_PGD_ALLOC) : geo.pgdSize, geo.startLevel);
   if (pgd < 0) return fail("no-memory", "no frame left for the PGD");
   core.pgd = pgd;
 

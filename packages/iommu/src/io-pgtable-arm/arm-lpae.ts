@@ -4,7 +4,7 @@
  */
 import { EINVAL, ERANGE, type LpaeCore } from "./core";
 import { IommuProt } from "./prot";
-import { isLeaf, protToPteHi, protToPteLo } from "./pte";
+import { PTE_TYPE_MASK, PTE_TYPE_TABLE, isLeaf, protToPteHi, protToPteLo } from "./pte";
 import { makeIotlbGather } from "./tlb";
 import type { IommuIotlbGather, IoPgtableMapPagesResult, IoPgtableOps, IoPgtableResolvedCfg } from "./types";
 import { lpaeMap, unmapModern, unmapV44 } from "./walk";
@@ -39,37 +39,22 @@ export function makeArmLpaeOps(c: LpaeCore, cfg: IoPgtableResolvedCfg): IoPgtabl
     return freed;
   };
 
-  /** @see drivers/iommu/io-pgtable-arm.c arm_lpae_map_pages (modern) */
-  const mapPagesModern = (
-    iova: number,
-    paddr: number,
-    pgsize: number,
-    pgcount: number,
-    prot: number,
-  ): IoPgtableMapPagesResult => {
-    if (!isAddr(iova) || !isAddr(paddr) || dead("map")) return { ret: EINVAL, mapped: 0 };
+  /** @see drivers/iommu/io-pgtable-arm.c arm_lpae_map_pages (modern); bytes mapped are left in `c.mapped`. */
+  const mapPagesModern = (iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number => {
+    c.mapped = 0;
+    if (!isAddr(iova) || !isAddr(paddr) || dead("map")) return EINVAL;
     if (!inBitmap(pgsize, c.pgsizeBitmap)) {
       c.warn("arm_lpae_map_pages: page size not in the bitmap", false);
-      return { ret: EINVAL, mapped: 0 };
+      return EINVAL;
     }
     if (iova >= iasLimit || paddr >= oasLimit) {
       c.warn("arm_lpae_map_pages: IOVA or PA beyond IAS/OAS", false);
-      return { ret: ERANGE, mapped: 0 };
+      return ERANGE;
     }
-    if ((prot & NO_ACCESS) === 0) return { ret: 0, mapped: 0 };
-    c.mapped = 0;
-    const ret = lpaeMap(
-      c,
-      iova,
-      paddr,
-      pgsize,
-      pgcount,
-      protToPteLo(prot, true, c.quirks),
-      protToPteHi(prot, true, c.quirks),
-      start,
-      pgd,
-    );
-    return { ret, mapped: c.mapped };
+    if ((prot & NO_ACCESS) === 0) return 0;
+    const attrLo = protToPteLo(prot, true, c.quirks);
+    const attrHi = protToPteHi(prot, true, c.quirks);
+    return lpaeMap(c, iova, paddr, pgsize, pgcount, attrLo, attrHi, start, pgd);
   };
 
   /** @see drivers/iommu/io-pgtable-arm.c arm_lpae_map (v4.4) */
@@ -106,11 +91,20 @@ export function makeArmLpaeOps(c: LpaeCore, cfg: IoPgtableResolvedCfg): IoPgtabl
   const iovaToPhys = (iova: number): number => {
     if (!isAddr(iova) || freed) return 0;
     let table = pgd;
+    let t = c.view(pgd);
     let lvl = start;
+    const leaf = c.leafTableFor(iova);
+    if (leaf !== undefined) {
+      table = leaf.pa;
+      t = leaf;
+      lvl = 3;
+    }
+    let viaTables = true;
     do {
-      const ptep = table + c.index(iova, lvl) * 8;
-      const lo = c.rd(ptep);
-      const hi = c.rd(ptep + 4);
+      if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
+      const idx = c.index(iova, lvl);
+      const lo = c.lo(t, table, idx);
+      const hi = c.hi(t, table, idx);
       if (lo === 0 && hi === 0) return 0;
       if (isLeaf(lo, lvl)) {
         // v4.4 ORs in only the offset within the granule, even for a block; later kernels the offset in the block.
@@ -119,18 +113,22 @@ export function makeArmLpaeOps(c: LpaeCore, cfg: IoPgtableResolvedCfg): IoPgtabl
         const paLo = pa % TWO_32;
         return pa - paLo + ((paLo | (iova % span)) >>> 0);
       }
+      if ((lo & PTE_TYPE_MASK) !== PTE_TYPE_TABLE) viaTables = false;
       table = c.addr(lo, hi);
+      t = c.child(t, idx, table);
     } while (++lvl < 4);
     return 0;
   };
 
   const map = c.modern
-    ? (iova: number, paddr: number, size: number, prot: number): number =>
-        mapPagesModern(iova, paddr, size, 1, prot).ret
+    ? (iova: number, paddr: number, size: number, prot: number): number => mapPagesModern(iova, paddr, size, 1, prot)
     : mapV44;
 
   const mapPages = c.modern
-    ? mapPagesModern
+    ? (iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): IoPgtableMapPagesResult => {
+        const ret = mapPagesModern(iova, paddr, pgsize, pgcount, prot);
+        return { ret, mapped: c.mapped };
+      }
     : (iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): IoPgtableMapPagesResult => {
         // v4.4 has no map_pages: the core of that time mapped one page per call.
         let mapped = 0;

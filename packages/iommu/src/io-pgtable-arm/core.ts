@@ -1,6 +1,13 @@
 /**
  * The state one set of LPAE tables shares between the map, unmap and walk algorithms: where the tables live, the
  * per-level geometry as flat arrays, and the descriptor accessors. Internal to io-pgtable-arm.
+ *
+ * The tables live in simulated RAM, where the SMMU walks them. The kernel reads its own tables through the CPU; here
+ * that view is a write-through mirror of each table frame this io-pgtable allocated ({@link PgTable}): every
+ * descriptor write goes to RAM and to the mirror, and reads of owned tables come from the mirror. Reads anywhere else
+ * (v4.4 walking into a block's memory, a descriptor pointing at memory it does not own) go to RAM. The one thing the
+ * mirror does not see is a write to table memory by anyone but io-pgtable (a DMA into a page-table page); nothing in
+ * the modelled kernel or SMMU (no HTTU) does that.
  */
 import type { FrameAllocator, PhysicalMemoryPort } from "@dmasim/machine";
 import type { ArmLpaeGeometry } from "./geometry";
@@ -57,10 +64,18 @@ export class LpaeCore {
   readonly ias: number;
   readonly oas: number;
   pgd = -1;
-  /** Table frames this io-pgtable allocated and has not freed. */
-  readonly tables = new Set<number>();
+  /** Table frames this io-pgtable allocated and has not freed, by frame number (PA / 4 KiB: small-integer keys). */
+  readonly tables = new Map<number, PgTable>();
   /** Scratch output of the map walk: bytes mapped by the last leaf run (`*mapped`). */
   mapped = 0;
+  /**
+   * Bumped by every write that can change a walk's path: a descriptor in a table above level 3, a write outside the
+   * owned tables, a table freed. Guards {@link leafTableFor}.
+   */
+  #pathGen = 0;
+  #leafKey = -1;
+  #leafGen = -1;
+  #leafTable: PgTable | undefined = undefined;
 
   constructor(deps: IoPgtableDeps, geo: ArmLpaeGeometry, era: IoPgtableEra, cfg: CoreCfg) {
     this.mem = deps.memory;
@@ -98,16 +113,92 @@ export class LpaeCore {
     return (iova / (this.div[lvl] as number)) & (this.mask[lvl] as number);
   }
 
-  /** One 32-bit half of a descriptor; an unbacked address reads as 0 (the walk then sees an empty entry). */
+  /** One 32-bit half of a descriptor in RAM; an unbacked address reads as 0 (the walk then sees an empty entry). */
   rd(pa: number): number {
     const v = this.mem.read32(pa);
     return v < 0 ? 0 : v;
   }
 
-  /** `__arm_lpae_set_pte`: store a descriptor as its two halves (the model's memory is the walker's view). */
-  setPte(ptep: number, lo: number, hi: number): void {
+  /** The table this io-pgtable owns at `pa`, if any. */
+  view(pa: number): PgTable | undefined {
+    return this.tables.get(pa / 0x1000);
+  }
+
+  /**
+   * The owned table at `pa`, which entry `idx` of `t` points to: the mirror's child link when it still matches (the
+   * CPU following its own pointer), else a lookup.
+   */
+  child(t: PgTable | undefined, idx: number, pa: number): PgTable | undefined {
+    if (t !== undefined && t.next !== null && idx < t.entries) {
+      const c = t.next[idx];
+      if (c !== undefined && c.pa === pa) return c;
+    }
+    return this.tables.get(pa / 0x1000);
+  }
+
+  /** Low word of entry `idx` of the table at `pa` (`t` = its mirror when owned). */
+  lo(t: PgTable | undefined, pa: number, idx: number): number {
+    if (t !== undefined && idx < t.entries) return t.words[idx * 2] as number;
+    return this.rd(pa + idx * 8);
+  }
+
+  /** High word of entry `idx` of the table at `pa`. */
+  hi(t: PgTable | undefined, pa: number, idx: number): number {
+    if (t !== undefined && idx < t.entries) return t.words[idx * 2 + 1] as number;
+    return this.rd(pa + idx * 8 + 4);
+  }
+
+  /**
+   * `__arm_lpae_set_pte`: store entry `idx` of the table at `pa` as its two halves, in RAM (the walker's view) and in
+   * the mirror of whichever owned table the address falls in.
+   */
+  setPte(t: PgTable | undefined, pa: number, idx: number, lo: number, hi: number): void {
+    const ptep = pa + idx * 8;
     this.mem.write32(ptep, lo);
     this.mem.write32(ptep + 4, hi);
+    if (t !== undefined && idx < t.entries) {
+      t.words[idx * 2] = lo;
+      t.words[idx * 2 + 1] = hi;
+      if (t.next !== null) t.next[idx] = undefined;
+      if (t.level < 3) this.#pathGen++;
+    } else {
+      this.#pathGen++;
+      this.#mirrorStray(ptep, lo, hi);
+    }
+  }
+
+  /**
+   * The level-3 table the last page-sized walk through `iova`'s region reached, if no descriptor above level 3 has
+   * changed since: the walk down to it would only follow table descriptors, so a page-sized map or unmap may start
+   * there (the CPU's own caches make the kernel's repeated walk cheap; this is the model's equivalent).
+   */
+  leafTableFor(iova: number): PgTable | undefined {
+    if (this.#leafGen === this.#pathGen && this.#leafKey === Math.floor(iova / (this.block[2] as number))) {
+      return this.#leafTable;
+    }
+    return undefined;
+  }
+
+  /** Records that a walk for `iova` reached the owned level-3 table `t`. */
+  rememberLeafTable(iova: number, t: PgTable): void {
+    this.#leafKey = Math.floor(iova / (this.block[2] as number));
+    this.#leafGen = this.#pathGen;
+    this.#leafTable = t;
+  }
+
+  /** A descriptor write outside the table it was meant for (v4.4 only) may still land in a table we own. */
+  #mirrorStray(ptep: number, lo: number, hi: number): void {
+    for (const align of [0x1000, 0x4000, 0x1_0000]) {
+      const base = ptep - (ptep % align);
+      const t = this.tables.get(base / 0x1000);
+      if (t !== undefined && ptep + 8 <= base + t.entries * 8) {
+        const idx = (ptep - base) / 8;
+        t.words[idx * 2] = lo >>> 0;
+        t.words[idx * 2 + 1] = hi >>> 0;
+        if (t.next !== null) t.next[idx] = undefined;
+        return;
+      }
+    }
   }
 
   /** The output (or next-table) address a descriptor holds (`iopte_deref` / `iopte_to_paddr`). */
@@ -138,15 +229,20 @@ export class LpaeCore {
   }
 
   /** Installs a table descriptor (`arm_lpae_install_table`; the model is single-threaded, so the cmpxchg succeeds). */
-  writeTablePte(ptep: number, pa: number): void {
-    this.setPte(ptep, this.tableLo(pa), this.tableHiFor(pa));
+  writeTablePte(t: PgTable | undefined, pa: number, idx: number, next: number): void {
+    this.setPte(t, pa, idx, this.tableLo(next), this.tableHiFor(next));
+    if (t !== undefined && idx < t.entries) {
+      t.next ??= new Array<PgTable | undefined>(t.entries).fill(undefined);
+      t.next[idx] = this.view(next);
+    }
   }
 
-  /** A zeroed table (`__arm_lpae_alloc_pages`); -1 when memory is exhausted. */
-  allocTable(size: number): number {
+  /** A zeroed table for `level` (`__arm_lpae_alloc_pages`) and its mirror; -1 when memory is exhausted. */
+  allocTable(size: number, level: number): number {
     const pa = this.frames.alloc(size, this.owner);
     if (pa === null) return -1;
-    this.tables.add(pa);
+    // The frame allocator hands out whole 4 KiB frames: mirror all of it (v4.4 may index past a small PGD).
+    this.tables.set(pa / 0x1000, new PgTable(pa, Math.ceil(size / 0x1000) * 0x1000, level));
     return pa;
   }
 
@@ -156,16 +252,18 @@ export class LpaeCore {
    * freed.
    */
   freePgtable(lvl: number, pa: number): void {
+    const t = this.view(pa);
     if (lvl < 3) {
-      const size = lvl === this.startLevel ? this.pgdSize : this.granule;
-      for (let off = 0; off < size; off += 8) {
-        const lo = this.rd(pa + off);
-        const hi = this.rd(pa + off + 4);
+      const entries = (lvl === this.startLevel ? this.pgdSize : this.granule) / 8;
+      for (let i = 0; i < entries; i++) {
+        const lo = this.lo(t, pa, i);
+        const hi = this.hi(t, pa, i);
         if ((lo === 0 && hi === 0) || isLeaf(lo, lvl)) continue;
         this.freePgtable(lvl + 1, this.addr(lo, hi));
       }
     }
-    if (this.tables.delete(pa)) this.frames.free(pa);
+    this.#pathGen++;
+    if (this.tables.delete(pa / 0x1000)) this.frames.free(pa);
     else this.warn(`free of table 0x${pa.toString(16)}, which this io-pgtable did not allocate`, false);
   }
 
@@ -173,6 +271,25 @@ export class LpaeCore {
   warn(message: string, quiet: boolean): void {
     if (quiet && this.modern && (this.quirks & IoPgtableQuirk.NO_WARN) !== 0) return;
     this.warnHook?.(message);
+  }
+}
+
+/** The CPU's view of one table frame: its descriptors as (low, high) word pairs. */
+export class PgTable {
+  readonly words: Uint32Array;
+  /** Entries the mirror covers (the whole frame). */
+  readonly entries: number;
+  /** Child tables by entry, once the table holds a table descriptor (the kernel's `iopte_deref` pointer). */
+  next: (PgTable | undefined)[] | null = null;
+
+  constructor(
+    readonly pa: number,
+    bytes: number,
+    /** The level whose entries it holds. */
+    readonly level: number,
+  ) {
+    this.words = new Uint32Array(bytes / 4);
+    this.entries = bytes / 8;
   }
 }
 

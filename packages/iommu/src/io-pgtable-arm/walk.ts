@@ -4,7 +4,7 @@
  * because they call each other: installing a block over a table unmaps the table, and v4.4's split maps the rest of
  * the block again.
  */
-import { EEXIST, EINVAL, ENOMEM, type LpaeCore } from "./core";
+import { EEXIST, EINVAL, ENOMEM, type LpaeCore, type PgTable } from "./core";
 import { PTE_ATTR_LO_MASK, PTE_TYPE_BLOCK, PTE_TYPE_MASK, PTE_TYPE_PAGE, PTE_TYPE_TABLE, isLeaf } from "./pte";
 import type { IommuIotlbGather } from "./types";
 
@@ -29,28 +29,42 @@ export function lpaeMap(
   lvl: number,
   table: number,
 ): number {
+  let t = c.view(table);
+  if (size === c.block[3] && lvl < 3) {
+    const leaf = c.leafTableFor(iova);
+    if (leaf !== undefined) {
+      t = leaf;
+      table = leaf.pa;
+      lvl = 3;
+    }
+  }
+  // Whether every descriptor followed so far was a table descriptor (v4.4 also descends through blocks).
+  let viaTables = true;
   for (;;) {
     const idx = c.index(iova, lvl);
     if (size === c.block[lvl] && c.leafOk[lvl] === true) {
-      return initPtes(c, iova, paddr, size, pgcount, attrLo, attrHi, lvl, table, idx);
+      if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
+      return initPtes(c, iova, paddr, size, pgcount, attrLo, attrHi, lvl, table, t, idx);
     }
     if (lvl >= 3) {
       c.warn("__arm_lpae_map: no table below level 3 (size is not a page size)", false);
       return EINVAL;
     }
-    const ptep = table + idx * 8;
-    const lo = c.rd(ptep);
-    const hi = c.rd(ptep + 4);
+    const lo = c.lo(t, table, idx);
+    const hi = c.hi(t, table, idx);
     if (lo === 0 && hi === 0) {
-      const next = c.allocTable(c.granule);
+      const next = c.allocTable(c.granule, lvl + 1);
       if (next < 0) return ENOMEM;
-      c.writeTablePte(ptep, next);
+      c.writeTablePte(t, table, idx, next);
+      t = c.child(t, idx, next);
       table = next;
     } else if (c.modern && isLeaf(lo, lvl)) {
       c.warn("__arm_lpae_map: a leaf covers this range; unmap first", true);
       return EEXIST;
     } else {
+      if ((lo & PTE_TYPE_MASK) !== PTE_TYPE_TABLE) viaTables = false;
       table = c.addr(lo, hi);
+      t = c.child(t, idx, table);
     }
     lvl++;
   }
@@ -73,11 +87,12 @@ function initPtes(
   attrHi: number,
   lvl: number,
   table: number,
+  t: PgTable | undefined,
   idx: number,
 ): number {
   const num = c.modern ? Math.min(pgcount, c.ptesPerTable - idx) : 1;
   for (let i = 0; i < num; i++) {
-    const lo = c.rd(table + (idx + i) * 8);
+    const lo = c.lo(t, table, idx + i);
     if (isLeaf(lo, lvl)) {
       c.warn("arm_lpae_init_pte: already mapped; unmap first", true);
       return EEXIST;
@@ -94,7 +109,7 @@ function initPtes(
   const lo = attrLo | c.initLo | (lvl === 3 ? PTE_TYPE_PAGE : PTE_TYPE_BLOCK);
   for (let i = 0; i < num; i++) {
     const pa = paddr + i * size;
-    c.setPte(table + (idx + i) * 8, (lo | c.addrLo(pa)) >>> 0, (attrHi | c.addrHi(pa)) >>> 0);
+    c.setPte(t, table, idx + i, (lo | c.addrLo(pa)) >>> 0, (attrHi | c.addrHi(pa)) >>> 0);
   }
   c.mapped += num * size;
   return 0;
@@ -115,21 +130,32 @@ export function unmapV44(
   lvl: number,
   table: number,
 ): number {
+  let t = c.view(table);
+  if (size === c.block[3] && lvl < 3) {
+    const leaf = c.leafTableFor(iova);
+    if (leaf !== undefined) {
+      t = leaf;
+      table = leaf.pa;
+      lvl = 3;
+    }
+  }
+  let viaTables = true;
   for (;;) {
     if (lvl === 4) {
       c.warn("__arm_lpae_unmap: ran out of page table", false);
       return 0;
     }
-    const ptep = table + c.index(iova, lvl) * 8;
-    const lo = c.rd(ptep);
-    const hi = c.rd(ptep + 4);
+    if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
+    const idx = c.index(iova, lvl);
+    const lo = c.lo(t, table, idx);
+    const hi = c.hi(t, table, idx);
     if (lo === 0 && hi === 0) {
       c.warn("__arm_lpae_unmap: nothing mapped", true);
       return 0;
     }
     const blkSize = c.block[lvl] as number;
     if (size === blkSize) {
-      c.setPte(ptep, 0, 0);
+      c.setPte(t, table, idx, 0, 0);
       if (!isLeaf(lo, lvl)) {
         // tlb_add_flush(iova, size, granule, leaf = false) + tlb_sync, then free the tables below.
         c.tlb.tlbFlushWalk(iova, size, c.granule);
@@ -141,11 +167,13 @@ export function unmapV44(
       return size;
     }
     if (isLeaf(lo, lvl)) {
-      if (c.splitOnUnmap) return splitV44(c, gather, iova, size, lo, hi, lvl, ptep, blkSize);
+      if (c.splitOnUnmap) return splitV44(c, gather, iova, size, lo, hi, lvl, table, t, idx, blkSize);
       c.warn("Unmap of a partial large IOPTE is not allowed", false);
       return 0;
     }
+    if ((lo & PTE_TYPE_MASK) !== PTE_TYPE_TABLE) viaTables = false;
     table = c.addr(lo, hi);
+    t = c.child(t, idx, table);
     lvl++;
   }
 }
@@ -165,7 +193,9 @@ function splitV44(
   blkLo: number,
   blkHi: number,
   lvl: number,
-  ptep: number,
+  table: number,
+  t: PgTable | undefined,
+  idx: number,
   blkSize: number,
 ): number {
   const protLo = blkLo & PTE_ATTR_LO_MASK;
@@ -183,7 +213,7 @@ function splitV44(
       ret = EINVAL;
     } else {
       if (child < 0) {
-        child = c.allocTable(c.granule);
+        child = c.allocTable(c.granule, lvl + 1);
         if (child < 0) return 0;
       }
       ret = lpaeMap(c, start, blkPaddr, size, 1, protLo, protHi, lvl + 1, child);
@@ -193,8 +223,8 @@ function splitV44(
       return 0;
     }
   }
-  if (child >= 0) c.writeTablePte(ptep, child);
-  else c.setPte(ptep, 0, 0);
+  if (child >= 0) c.writeTablePte(t, table, idx, child);
+  else c.setPte(t, table, idx, 0, 0);
   if (gather !== null) c.tlb.tlbAddPage(gather, blkBase, blkSize);
   return size;
 }
@@ -215,15 +245,25 @@ export function unmapModern(
   lvl: number,
   table: number,
 ): number {
+  let t = c.view(table);
+  if (size === c.block[3] && lvl < 3) {
+    const leaf = c.leafTableFor(iova);
+    if (leaf !== undefined) {
+      t = leaf;
+      table = leaf.pa;
+      lvl = 3;
+    }
+  }
+  let viaTables = true;
   for (;;) {
     if (lvl === 4) {
       c.warn("__arm_lpae_unmap: ran out of page table", false);
       return 0;
     }
+    if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
     const idx = c.index(iova, lvl);
-    let ptep = table + idx * 8;
-    let lo = c.rd(ptep);
-    let hi = c.rd(ptep + 4);
+    let lo = c.lo(t, table, idx);
+    let hi = c.hi(t, table, idx);
     if (lo === 0 && hi === 0) {
       c.warn("__arm_lpae_unmap: nothing mapped", true);
       return 0;
@@ -233,31 +273,32 @@ export function unmapModern(
       let i = 0;
       while (i < num) {
         if (i > 0) {
-          lo = c.rd(ptep);
-          hi = c.rd(ptep + 4);
+          lo = c.lo(t, table, idx + i);
+          hi = c.hi(t, table, idx + i);
         }
         if (lo === 0 && hi === 0) {
           c.warn("__arm_lpae_unmap: nothing mapped", true);
           break;
         }
-        c.setPte(ptep, 0, 0);
+        c.setPte(t, table, idx + i, 0, 0);
         if (!isLeaf(lo, lvl)) {
           c.tlb.tlbFlushWalk(iova + i * size, size, c.granule);
           c.freePgtable(lvl + 1, c.addr(lo, hi));
         } else if (gather !== null && !gather.queued) {
           c.tlb.tlbAddPage(gather, iova + i * size, size);
         }
-        ptep += 8;
         i++;
       }
       return i * size;
     }
     if (isLeaf(lo, lvl)) {
-      if (c.splitOnUnmap) return splitModern(c, gather, iova, size, pgcount, lo, hi, lvl + 1, ptep);
+      if (c.splitOnUnmap) return splitModern(c, gather, iova, size, pgcount, lo, hi, lvl + 1, table, t, idx);
       c.warn("Unmap of a partial large IOPTE is not allowed", false);
       return 0;
     }
+    if ((lo & PTE_TYPE_MASK) !== PTE_TYPE_TABLE) viaTables = false;
     table = c.addr(lo, hi);
+    t = c.child(t, idx, table);
     lvl++;
   }
 }
@@ -278,14 +319,17 @@ function splitModern(
   blkLo: number,
   blkHi: number,
   lvl: number,
-  ptep: number,
+  parent: number,
+  pt: PgTable | undefined,
+  pidx: number,
 ): number {
   if (lvl === 4) {
     c.warn("arm_lpae_split_blk_unmap: below level 3", false);
     return 0;
   }
-  const table = c.allocTable(c.granule);
+  const table = c.allocTable(c.granule, lvl);
   if (table < 0) return 0;
+  const t = c.view(table);
   const splitSz = c.block[lvl] as number;
   let unmapIdx = -1;
   let num = 0;
@@ -298,9 +342,9 @@ function splitModern(
   let pa = c.addr(blkLo, blkHi);
   for (let i = 0; i < c.ptesPerTable; i++, pa += splitSz) {
     if (i >= unmapIdx && i < unmapIdx + num) continue;
-    c.setPte(table + i * 8, (lo | c.addrLo(pa)) >>> 0, (hi | c.addrHi(pa)) >>> 0);
+    c.setPte(t, table, i, (lo | c.addrLo(pa)) >>> 0, (hi | c.addrHi(pa)) >>> 0);
   }
-  c.writeTablePte(ptep, table);
+  c.writeTablePte(pt, parent, pidx, table);
   if (unmapIdx >= 0) {
     if (gather !== null) for (let i = 0; i < num; i++) c.tlb.tlbAddPage(gather, iova + i * size, size);
     return num * size;
