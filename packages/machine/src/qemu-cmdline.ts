@@ -331,7 +331,8 @@ export function parseQemuCommandLine(text: string): Result<QemuCommandLine, Qemu
         break;
     }
   }
-  const machine = parseMachine(machineText ?? "virt");
+  if (machineText === null) return { ok: false, error: { kind: "missing-argument", option: "-M (no machine specified)" } };
+  const machine = parseMachine(machineText);
   if (!machine.ok) return machine;
   return {
     ok: true,

@@ -31,6 +31,11 @@ export interface QemuVirtOptions {
   readonly smp?: number;
   /** `"acpi"` when UEFI firmware runs first (it enumerates PCI buses and builds the IORT); default `"dt"`. */
   readonly firmware?: "dt" | "acpi";
+  /**
+   * Create QEMU's default NIC (no `-nic none` / `-nodefaults`): a virtio-net-pci plugged by `create_pcie` before the
+   * `-device` list, with its default option ROM — which fails as it did in the reference environment (no ROM files).
+   */
+  readonly defaultNic?: boolean;
 }
 
 /** The normalised options, as the DT and IORT builders use them. */
@@ -62,6 +67,7 @@ export function qemuVirtOptionsFromCommandLine(cmd: QemuCommandLine): QemuVirtOp
     cpu: cmd.cpu,
     smp: cmd.smp,
     firmware: cmd.firmware,
+    defaultNic: !cmd.noDefaultNic,
   };
 }
 
@@ -82,7 +88,8 @@ export function buildQemuVirtBoard(options: QemuVirtOptions = {}): Result<QemuVi
     firmware: options.firmware ?? "dt",
   };
   const specs: QemuDeviceSpec[] = [];
-  for (const d of options.devices ?? []) {
+  const wanted = [...(options.defaultNic === true ? ["virtio-net-pci"] : []), ...(options.devices ?? [])];
+  for (const d of wanted) {
     if (typeof d !== "string") {
       specs.push(d);
       continue;
