@@ -4,6 +4,7 @@
  */
 import type { BusNotifyNumbering } from "./era";
 import type { NotifierEvent } from "./notifier";
+import type { PrintkEvent } from "./printk";
 import type { SchedulerEvent } from "./scheduler";
 
 /**
@@ -215,7 +216,8 @@ export type DriverCoreEvent =
   | ProbeEvent
   | ReleaseEvent
   | DeferredEvent
-  | InitcallEvent;
+  | InitcallEvent
+  | PrintkEvent;
 
 /** The `type` of a driver-core event. */
 export type DriverCoreEventType = DriverCoreEvent["type"];
@@ -289,6 +291,7 @@ const TYPES: Readonly<Record<DriverCoreEventType, true>> = {
   "initcall-end": true,
   "module-load": true,
   "module-load-end": true,
+  printk: true,
 };
 
 /** Whether `event` is one of the driver core's (a composed trace carries other layers' events too). */

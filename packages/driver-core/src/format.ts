@@ -5,6 +5,7 @@
 import { errnoName } from "./errno";
 import type { DriverCoreEvent } from "./events";
 import { isDriverCoreEvent } from "./events";
+import { printkLine } from "./printk";
 import { NOTIFY_BAD, NOTIFY_DONE, NOTIFY_OK, NOTIFY_STOP, NOTIFY_STOP_MASK, notifierToErrno } from "./notifier";
 
 /** The minimum a record of any layer has. */
@@ -212,6 +213,8 @@ export function describeEvent(e: DriverCoreEvent): string {
       return `load module ${e.name}`;
     case "module-load-end":
       return `module ${e.name} init returned ${errnoName(e.ret)}`;
+    case "printk":
+      return `printk ${e.level}: ${printkLine(e)}`;
   }
 }
 
@@ -286,6 +289,8 @@ export function kernelLine(e: DriverCoreEvent): string | null {
       return `${e.driverString} ${e.device}: deferred probe pending`;
     case "driver-bound-already":
       return `driver_bound: device ${e.device} already bound`;
+    case "printk":
+      return printkLine(e);
     default:
       return null;
   }

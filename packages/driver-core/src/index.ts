@@ -67,6 +67,8 @@ export type {
   LinkOrderError,
   InitcallRunReport,
 } from "./initcalls";
+export { printk, devPrintk, printkLine } from "./printk";
+export type { PrintkEvent, LogLevel } from "./printk";
 export { formatTrace, formatKernelLog, formatTime, describeEvent, kernelLine, notifyName } from "./format";
 export type { AnyTraceRecord, FormatTraceOptions } from "./format";
 export {
