@@ -14,8 +14,9 @@ import type { FdtWhere } from "./fdt-read";
 import { cellsToNumber, fdtGetProp, readCells, readString, readU32 } from "./fdt-read";
 import type { FdtNode, FdtProperty, FdtTree } from "./fdt-tree";
 
-/** `OF_ROOT_NODE_ADDR_CELLS_DEFAULT` / `OF_ROOT_NODE_SIZE_CELLS_DEFAULT` (include/linux/of.h). */
+/** `OF_ROOT_NODE_ADDR_CELLS_DEFAULT` (include/linux/of.h): `#address-cells` when no ancestor says. */
 export const OF_ROOT_NODE_ADDR_CELLS_DEFAULT = 1;
+/** `OF_ROOT_NODE_SIZE_CELLS_DEFAULT` (include/linux/of.h): `#size-cells` when no ancestor says. */
 export const OF_ROOT_NODE_SIZE_CELLS_DEFAULT = 1;
 /** `OF_MAX_ADDR_CELLS` (drivers/of/address.c): more address cells than this is rejected. */
 export const OF_MAX_ADDR_CELLS = 4;

@@ -11,11 +11,15 @@ import { latin1Encode } from "./fdt-tree";
 
 /** `0xd00dfeed`, the first word of every DTB. */
 export const FDT_MAGIC = 0xd00dfeed;
-/** Structure-block tokens. */
+/** Structure-block token: a node starts (followed by its NUL-terminated name, padded to 4 bytes). */
 export const FDT_BEGIN_NODE = 1;
+/** Structure-block token: the current node ends. */
 export const FDT_END_NODE = 2;
+/** Structure-block token: a property (length, name offset, value padded to 4 bytes). */
 export const FDT_PROP = 3;
+/** Structure-block token: ignored. */
 export const FDT_NOP = 4;
+/** Structure-block token: the end of the structure block. */
 export const FDT_END = 9;
 /** Size of a version-17 header. */
 export const FDT_HEADER_SIZE = 40;
