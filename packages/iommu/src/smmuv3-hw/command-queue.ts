@@ -143,6 +143,10 @@ function invalidateConfigs(s: SmmuV3State, command: string, first: number, last:
     if (sid >= first && sid <= last) dropped.push(sid);
   }
   for (const sid of dropped) s.configCache.delete(sid);
+  if (s.lastSid >= first && s.lastSid <= last) {
+    s.lastSid = -1;
+    s.lastConfig = undefined;
+  }
   if (s.trace !== null) {
     s.emit({ type: "smmu-cfgi", smmu: s.name, command, first, last, dropped: dropped.sort((a, b) => a - b) });
   }

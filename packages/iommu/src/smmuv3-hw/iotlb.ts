@@ -46,6 +46,8 @@ export interface IotlbSpace {
   readonly maps: readonly Map<number, IotlbEntry>[];
   /** Entries per level (so empty levels are not probed). */
   readonly counts: number[];
+  /** Entries at levels 0..2 (blocks); while 0 a lookup is a single probe of level 3. */
+  blockEntries: number;
 }
 
 /** A dropped entry, for traces. */
@@ -54,6 +56,15 @@ export interface IotlbDropped {
   readonly iova: number;
   readonly size: number;
   readonly level: number;
+}
+
+/**
+ * The map key of the entry of `size` bytes covering `iova`: the block number, as a small integer whenever it fits
+ * (so the hot path does not box a heap number).
+ */
+export function blockKey(iova: number, size: number): number {
+  const q = iova / size;
+  return q < 2147483648 ? q | 0 : Math.floor(q);
 }
 
 /** `level_shift(level, granule)` in QEMU: `g + (3 - level) × (g - 3)`. */
@@ -78,7 +89,16 @@ export class Iotlb {
     let s = this.#spaces.get(key);
     if (s === undefined) {
       const levelSize = [0, 1, 2, 3].map((l) => 2 ** levelShift(l, granuleShift));
-      s = { asid, vmid, tg, granuleShift, levelSize, maps: [new Map(), new Map(), new Map(), new Map()], counts: [0, 0, 0, 0] };
+      s = {
+        asid,
+        vmid,
+        tg,
+        granuleShift,
+        levelSize,
+        maps: [new Map(), new Map(), new Map(), new Map()],
+        counts: [0, 0, 0, 0],
+        blockEntries: 0,
+      };
       this.#spaces.set(key, s);
     }
     return s;
@@ -88,10 +108,11 @@ export class Iotlb {
    * The first entry covering `iova`, probing levels `startLevel`..3 (QEMU `smmu_iotlb_lookup_all_levels`).
    */
   lookup(space: IotlbSpace, startLevel: number, iova: number): IotlbEntry | undefined {
+    if (space.blockEntries === 0) return space.maps[3]?.get(blockKey(iova, space.levelSize[3] ?? 1));
     const counts = space.counts;
     for (let level = startLevel; level <= 3; level++) {
       if (counts[level] === 0) continue;
-      const e = space.maps[level]?.get(Math.floor(iova / (space.levelSize[level] ?? 1)));
+      const e = space.maps[level]?.get(blockKey(iova, space.levelSize[level] ?? 1));
       if (e !== undefined) return e;
     }
     return undefined;
@@ -103,15 +124,16 @@ export class Iotlb {
    */
   insert(space: IotlbSpace, entry: IotlbEntry): number {
     let flushed = 0;
-    if (this.#size >= IOTLB_MAX_SIZE) flushed = this.invalidateAll().length;
+    if (this.#size >= IOTLB_MAX_SIZE) flushed = this.#clear();
     const map = space.maps[entry.level];
     if (map === undefined) return flushed;
-    const key = entry.iova / entry.size;
-    if (!map.has(key)) {
+    const before = map.size;
+    map.set(blockKey(entry.iova, entry.size), entry);
+    if (map.size !== before) {
       this.#size++;
       space.counts[entry.level] = (space.counts[entry.level] ?? 0) + 1;
+      if (entry.level < 3) space.blockEntries++;
     }
-    map.set(key, entry);
     return flushed;
   }
 
@@ -142,10 +164,11 @@ export class Iotlb {
       const size = space?.levelSize[ttl];
       if (space !== undefined && size !== undefined && iova % size === 0) {
         const map = space.maps[ttl];
-        const e = map?.get(iova / size);
+        const e = map?.get(blockKey(iova, size));
         if (map !== undefined && e !== undefined) {
-          map.delete(iova / size);
+          map.delete(blockKey(iova, size));
           space.counts[ttl] = (space.counts[ttl] ?? 1) - 1;
+          if (ttl < 3) space.blockEntries--;
           this.#size--;
           return [{ asid: space.asid, iova: e.iova, size: e.size, level: e.level }];
         }
@@ -167,6 +190,21 @@ export class Iotlb {
     return out.sort((a, b) => a.asid - b.asid || a.iova - b.iova || a.level - b.level);
   }
 
+  /** Drops everything without listing it (the capacity flush); returns how many entries went. */
+  #clear(): number {
+    const n = this.#size;
+    for (const s of this.#spaces.values()) {
+      for (let level = 0; level < 4; level++) {
+        if (s.counts[level] === 0) continue;
+        s.maps[level]?.clear();
+        s.counts[level] = 0;
+      }
+      s.blockEntries = 0;
+    }
+    this.#size = 0;
+    return n;
+  }
+
   #remove(spacePred: (s: IotlbSpace) => boolean, entryPred: (e: IotlbEntry) => boolean): IotlbDropped[] {
     const dropped: IotlbDropped[] = [];
     if (this.#size === 0) return dropped;
@@ -182,6 +220,7 @@ export class Iotlb {
         }
         s.counts[level] = map.size;
       }
+      s.blockEntries = (s.counts[0] ?? 0) + (s.counts[1] ?? 0) + (s.counts[2] ?? 0);
     }
     this.#size -= dropped.length;
     return dropped.sort((a, b) => a.asid - b.asid || a.iova - b.iova || a.level - b.level);

@@ -91,6 +91,9 @@ export class SmmuV3State {
   eventq: QueueState;
 
   readonly configCache = new Map<number, StreamConfig>();
+  /** One-entry front of {@link SmmuV3State.configCache} (DMA comes in bursts from one master); -1 when empty. */
+  lastSid = -1;
+  lastConfig: StreamConfig | undefined = undefined;
   readonly iotlb = new Iotlb();
   readonly counters: SmmuV3Counters = {
     configHits: 0,

@@ -3,7 +3,7 @@
  * and software-side helpers that program it the way a driver does (MMIO accesses, structures written into RAM,
  * commands through the queue, events read back through EVENTQ_PROD/CONS on page 1). Not part of the public barrel.
  */
-import { MmioSpace, PhysicalMemory } from "@dmasim/machine";
+import { MmioSpace, PhysicalMemory, type PhysicalMemoryPort } from "@dmasim/machine";
 import { encodeCommand, type SmmuCommand } from "./commands";
 import { decodeEventRecord, type DecodedEventRecord } from "./events";
 import { queueEmpty, queueEntryAddress, queueIncrement } from "./queues";
@@ -15,9 +15,11 @@ import type { SmmuV3ConfigInput } from "./config";
 /** QEMU virt's SMMUv3 base. */
 export const TEST_SMMU_BASE = 0x9050000;
 
-/** A board with one SMMU, RAM at [0x40000000, 0x80000000) and at [0, 0x100000). */
+/**
+ * A board with one SMMU and, unless another memory port is given, RAM at [0x40000000, 0x80000000) and [0, 0x100000).
+ */
 export class SmmuTestBoard {
-  readonly memory = new PhysicalMemory();
+  readonly memory: PhysicalMemoryPort;
   readonly mmio = new MmioSpace();
   readonly smmu: SmmuV3;
   readonly events: SmmuHwEvent[] = [];
@@ -27,9 +29,15 @@ export class SmmuTestBoard {
   /** Software's last-read EVENTQ_PROD (Linux's `llq.prod`). */
   #evtqProd = 0;
 
-  constructor(config?: SmmuV3ConfigInput, options: { readonly trace?: boolean } = {}) {
-    this.memory.addRam({ name: "low", base: 0, size: 0x100000 });
-    this.memory.addRam({ name: "ram", base: 0x40000000, size: 0x40000000 });
+  constructor(config?: SmmuV3ConfigInput, options: { readonly trace?: boolean; readonly memory?: PhysicalMemoryPort } = {}) {
+    if (options.memory !== undefined) {
+      this.memory = options.memory;
+    } else {
+      const ram = new PhysicalMemory();
+      ram.addRam({ name: "low", base: 0, size: 0x100000 });
+      ram.addRam({ name: "ram", base: 0x40000000, size: 0x40000000 });
+      this.memory = ram;
+    }
     this.smmu = createSmmuV3({
       name: "9050000.smmuv3",
       memory: this.memory,
@@ -248,8 +256,9 @@ export class TestPageTable {
 export function stage1Board(
   sids: readonly { readonly sid: number; readonly asid?: number; readonly tg0?: number; readonly t0sz?: number; readonly r?: boolean; readonly affd?: boolean }[],
   config?: SmmuV3ConfigInput,
+  options: { readonly trace?: boolean; readonly memory?: PhysicalMemoryPort } = {},
 ): { readonly board: SmmuTestBoard; readonly tables: Map<number, TestPageTable> } {
-  const board = new SmmuTestBoard(config);
+  const board = new SmmuTestBoard(config, options);
   const tables = new Map<number, TestPageTable>();
   sids.forEach((s, i) => {
     const g = s.tg0 === 1 ? 16 : s.tg0 === 2 ? 14 : 12;

@@ -34,13 +34,20 @@ export function translate(s: SmmuV3State, txn: SmmuV3Transaction): TranslateOutc
   if (!(iova >= 0 && iova <= MAX_ADDR) || !(txn.size > 0)) return unsupported(s, txn);
   if (txn.ssid !== undefined || txn.atsTranslated === true) return translateSpecial(s, txn);
   if ((s.cr0 & CR0.SMMUEN) === 0) return disabled(s, txn);
-  let cfg = s.configCache.get(txn.streamId);
-  if (cfg === undefined) {
-    const r = fillConfig(s, txn);
-    if (!r.ok) return r.outcome;
-    cfg = r.cfg;
-  } else {
+  let cfg = s.lastConfig;
+  if (txn.streamId === s.lastSid && cfg !== undefined) {
     s.counters.configHits++;
+  } else {
+    cfg = s.configCache.get(txn.streamId);
+    if (cfg === undefined) {
+      const r = fillConfig(s, txn);
+      if (!r.ok) return r.outcome;
+      cfg = r.cfg;
+    } else {
+      s.counters.configHits++;
+    }
+    s.lastSid = txn.streamId;
+    s.lastConfig = cfg;
   }
   const ste = cfg.ste;
   if (ste.kind === "s1") {
@@ -68,8 +75,8 @@ function translateStage1(s: SmmuV3State, txn: SmmuV3Transaction, ctx: Translatio
     return outcomeOf(hit, iova);
   }
   s.counters.iotlbMisses++;
-  const granule = 2 ** tt.granuleShift;
-  const r = walkStage1(s.memory, tt, ctx.cd, iova - (iova % granule), write, s.config.compat);
+  // Walk the granule-aligned address (QEMU aligned_addr); the granule is at most 64K, so the low half suffices.
+  const r = walkStage1(s.memory, tt, ctx.cd, iova - ((iova >>> 0) & ((1 << tt.granuleShift) - 1)), write, s.config.compat);
   if ("fault" in r) return walkFault(s, txn, ctx, r);
   const flushed = s.iotlb.insert(tt.space, r);
   if (flushed !== 0) {

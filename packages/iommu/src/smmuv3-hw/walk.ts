@@ -74,11 +74,16 @@ function blockAllowed(granuleShift: number, level: number): boolean {
   return granuleShift === 12 ? level === 1 || level === 2 : level === 2;
 }
 
+/** 2^n for n in 0..64, so the walk never calls Math.pow. */
+const POW2: readonly number[] = Array.from({ length: 65 }, (_, n) => 2 ** n);
+
 /**
  * Walks `tt` for `iova` (already aligned to the granule, as QEMU's translate does). Returns a new IOTLB entry, or the
  * fault. Checks follow QEMU's order: invalid/reserved descriptor → F_TRANSLATION; APTable[1] on a write (unless
  * HADx) → F_PERMISSION; at the leaf, AF = 0 without AFFD → F_ACCESS (before permission); a write to AP[2] = 1 →
  * F_PERMISSION (all transactions treated as privileged, XN ignored); output ≥ 2^IPS → F_ADDR_SIZE.
+ *
+ * @remarks Hot path: the input address and descriptors are handled as 32-bit halves with integer operations.
  */
 export function walkStage1(
   memory: PhysicalMemoryPort,
@@ -90,20 +95,26 @@ export function walkStage1(
 ): IotlbEntry | WalkFault {
   const g = tt.granuleShift;
   const stride = g - 3;
-  const inputsize = 64 - tt.tsz;
+  const indexMask = (1 << stride) - 1;
+  const granuleLoMask = ~((1 << g) - 1);
   let level = tt.startLevel;
-  const oasLimit = 2 ** ctx.oas;
-  // Start table base: TTB aligned to the start table's size (VMSA_IDXMSK).
-  const startBits = inputsize - stride * (4 - level);
-  let base = tt.ttb - (tt.ttb % 2 ** startBits);
-  const input = iova % 2 ** inputsize;
-  const pageMask = ~(2 ** g - 1);
-  const indexSpan = 2 ** stride;
+  const oasLimit = POW2[ctx.oas] ?? TWO_32 * TWO_32;
+  // Start table base: TTB aligned to the start table's size (VMSA_IDXMSK); that size is below 2^32.
+  const startBits = 64 - tt.tsz - stride * (4 - level);
+  let base = tt.ttb - ((tt.ttb >>> 0) & ((1 << startBits) - 1));
+  const inLo = iova >>> 0;
+  const inHi = (iova - inLo) / TWO_32;
   let tableNoWrite = false;
   while (level <= 3) {
     const shift = g + (3 - level) * stride;
-    const size = 2 ** shift;
-    const pteAddr = base + (Math.floor(input / size) % indexSpan) * 8;
+    // Index bits [shift + stride - 1 : shift] of the input address (select_tt keeps it below 2^inputsize).
+    const index =
+      shift >= 32
+        ? (inHi >>> (shift - 32)) & indexMask
+        : shift + stride <= 32
+          ? (inLo >>> shift) & indexMask
+          : ((inLo >>> shift) | (inHi << (32 - shift))) & indexMask;
+    const pteAddr = base + index * 8;
     const lo = memory.read32(pteAddr);
     if (lo === BUS_ERROR) return { fault: "walk-eabt", level, fetchAddr: pteAddr };
     const hi = memory.read32(pteAddr + 4);
@@ -116,22 +127,31 @@ export function walkStage1(
         if (write) return { fault: "permission", level, fetchAddr: null };
         tableNoWrite = true;
       }
-      base = (hi & 0xffff) * TWO_32 + ((lo & pageMask) >>> 0);
+      base = (hi & 0xffff) * TWO_32 + ((lo & granuleLoMask) >>> 0);
       if (!rules.addrSizeFinalOnly && base >= oasLimit) return { fault: "addr-size", level, fetchAddr: null };
       level++;
       continue;
     }
     if (level < 3 && !rules.blockAtAnyLevel && !blockAllowed(g, level)) break;
-    // Page (L3) or block: output address is pte[47:shift].
-    const full = (hi & 0xffff) * TWO_32 + (lo >>> 0);
-    const pa = full - (full % size);
+    // Page (L3) or block: the output address is pte[47:shift]; the entry covers the input aligned to 2^shift.
+    let pa: number;
+    let alignedIova: number;
+    if (shift < 32) {
+      const loMask = ~((1 << shift) - 1);
+      pa = (hi & 0xffff) * TWO_32 + ((lo & loMask) >>> 0);
+      alignedIova = inHi * TWO_32 + ((inLo & loMask) >>> 0);
+    } else {
+      const hiMask = ~((1 << (shift - 32)) - 1);
+      pa = (hi & 0xffff & hiMask) * TWO_32;
+      alignedIova = ((inHi & hiMask) >>> 0) * TWO_32;
+    }
     if ((lo & 0x400) === 0 && !ctx.affd) return { fault: "access", level, fetchAddr: null };
     const readOnly = (lo & 0x80) !== 0;
     if (write && readOnly) return { fault: "permission", level, fetchAddr: null };
     if (pa >= oasLimit) return { fault: "addr-size", level, fetchAddr: null };
     return {
-      iova: iova - (iova % size),
-      size,
+      iova: alignedIova,
+      size: POW2[shift] ?? 0,
       pa,
       writable: !readOnly && (rules.tlbIgnoresApTable || !tableNoWrite),
       level,
