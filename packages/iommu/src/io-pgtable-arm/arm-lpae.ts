@@ -10,7 +10,8 @@ import type { IommuIotlbGather, IoPgtableMapPagesResult, IoPgtableOps, IoPgtable
 import { lpaeMap, unmapModern, unmapV44 } from "./walk";
 
 const TWO_32 = 0x1_0000_0000;
-const NO_ACCESS = IommuProt.IOMMU_READ | IommuProt.IOMMU_WRITE;
+/** A mapping with neither of these maps nothing. */
+const ACCESS = IommuProt.IOMMU_READ | IommuProt.IOMMU_WRITE;
 
 /** An address the C types could hold: a non-negative integer below 2^53. */
 function isAddr(x: number): boolean {
@@ -51,7 +52,7 @@ export function makeArmLpaeOps(c: LpaeCore, cfg: IoPgtableResolvedCfg): IoPgtabl
       c.warn("arm_lpae_map_pages: IOVA or PA beyond IAS/OAS", false);
       return ERANGE;
     }
-    if ((prot & NO_ACCESS) === 0) return 0;
+    if ((prot & ACCESS) === 0) return 0;
     const attrLo = protToPteLo(prot, true, c.quirks);
     const attrHi = protToPteHi(prot, true, c.quirks);
     return lpaeMap(c, iova, paddr, pgsize, pgcount, attrLo, attrHi, start, pgd);
@@ -60,7 +61,7 @@ export function makeArmLpaeOps(c: LpaeCore, cfg: IoPgtableResolvedCfg): IoPgtabl
   /** @see drivers/iommu/io-pgtable-arm.c arm_lpae_map (v4.4) */
   const mapV44 = (iova: number, paddr: number, size: number, prot: number): number => {
     if (!isAddr(iova) || !isAddr(paddr) || dead("map")) return EINVAL;
-    if ((prot & NO_ACCESS) === 0) return 0;
+    if ((prot & ACCESS) === 0) return 0;
     c.mapped = 0;
     return lpaeMap(c, iova, paddr, size, 1, protToPteLo(prot, false, c.quirks), protToPteHi(prot, false, c.quirks), start, pgd);
   };

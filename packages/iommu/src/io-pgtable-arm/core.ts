@@ -27,10 +27,14 @@ import type { IoPgtableDeps, IoPgtableEra, IoPgtableTlbOps } from "./types";
 const TWO_32 = 0x1_0000_0000;
 const TWO_48 = 0x1_0000_0000_0000;
 
-/** Errno values io-pgtable returns (include/uapi/asm-generic/errno-base.h). */
+// Errno values io-pgtable returns (include/uapi/asm-generic/errno-base.h); driver-core's Errno table has the same.
+/** -EINVAL: a size that is not a page size, a bad argument. */
 export const EINVAL = -22;
+/** -ENOMEM: no frame for a table. */
 export const ENOMEM = -12;
+/** -EEXIST: a leaf already maps part of the range. */
 export const EEXIST = -17;
+/** -ERANGE: IOVA beyond the IAS or PA beyond the OAS (modern kernels). */
 export const ERANGE = -34;
 
 /** Internal: one set of tables in simulated RAM plus everything the algorithms need to walk them. */

@@ -8,8 +8,9 @@ import { IommuProt, IoPgtableQuirk } from "./prot";
 export const PTE_TYPE_MASK = 0x3;
 /** Block descriptor (levels 0–2). */
 export const PTE_TYPE_BLOCK = 0x1;
-/** Table descriptor (levels 0–2) and page descriptor (level 3) share the encoding 0b11. */
+/** Table descriptor (levels 0–2). */
 export const PTE_TYPE_TABLE = 0x3;
+/** Page descriptor (level 3): the same encoding as a table descriptor one level up. */
 export const PTE_TYPE_PAGE = 0x3;
 
 // Low word.
@@ -33,8 +34,9 @@ export const PTE_NSTABLE_HI = 1 << (63 - 32);
 export const PTE_SW_SYNC_HI = 1 << (55 - 32);
 /** Output-address bits [47:32] in the high word. */
 export const PTE_ADDR_HI_MASK = 0xffff;
-/** `ARM_LPAE_PTE_ATTR_HI_MASK` in v4.4 (XN) and modern kernels (XN | DBM). */
+/** `ARM_LPAE_PTE_ATTR_HI_MASK` in v4.4: the high attributes a split carries over (XN). */
 export const PTE_ATTR_HI_MASK_V44 = PTE_XN_HI;
+/** `ARM_LPAE_PTE_ATTR_HI_MASK` in modern kernels: XN and DBM. */
 export const PTE_ATTR_HI_MASK_MODERN = PTE_XN_HI | PTE_DBM_HI;
 
 /** MAIR attribute indices io-pgtable programs. */
