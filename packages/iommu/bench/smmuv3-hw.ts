@@ -18,25 +18,56 @@ import { fileURLToPath } from "node:url";
 import { BUS_ERROR, type PhysicalMemoryPort } from "@dmasim/machine";
 import { stage1Board, type SmmuTestBoard } from "../src/smmuv3-hw/test-support";
 
-const ROUNDS = 11;
+const ROUNDS = 15;
 
+/** One figure: ns/op (min and median over rounds). */
 interface Figure {
   readonly min: number;
   readonly median: number;
 }
 
-/** ns per operation of `fn(iterations)` over ROUNDS rounds (after two warm-up runs). */
-function measure(iterations: number, fn: (n: number) => number): Figure {
-  let sink = fn(iterations) + fn(iterations);
-  const samples: number[] = [];
+/** A target measured in alternating rounds with its baseline; `ratio` is the median of the per-round ratios. */
+interface Pair {
+  readonly target: Figure;
+  readonly baseline: Figure;
+  readonly ratio: number;
+}
+
+/** A benchmark body: runs `n` operations, returns something so the work is not optimised away. */
+type Body = (n: number) => number;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function timeOnce(n: number, fn: Body): number {
+  const t0 = process.hrtime.bigint();
+  if (fn(n) === 0.5) console.log("(unreachable)");
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+/**
+ * Times `target` and `baseline` in alternating rounds (after a warm-up of each), so that load from other processes on
+ * a shared machine hits both alike.
+ */
+function paired(target: Body, tn: number, baseline: Body, bn: number): Pair {
+  timeOnce(tn, target);
+  timeOnce(bn, baseline);
+  timeOnce(tn, target);
+  timeOnce(bn, baseline);
+  const t: number[] = [];
+  const b: number[] = [];
+  const ratios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const t0 = process.hrtime.bigint();
-    sink += fn(iterations);
-    samples.push(Number(process.hrtime.bigint() - t0) / iterations);
+    const x = timeOnce(tn, target);
+    const y = timeOnce(bn, baseline);
+    t.push(x);
+    b.push(y);
+    ratios.push(x / y);
   }
-  if (sink === 0.5) console.log("(unreachable)");
-  samples.sort((a, b) => a - b);
-  return { min: samples[0] ?? NaN, median: samples[Math.floor(samples.length / 2)] ?? NaN };
+  const fig = (xs: number[]): Figure => ({ min: Math.min(...xs), median: median(xs) });
+  return { target: fig(t), baseline: fig(b), ratio: median(ratios) };
 }
 
 /** RAM as one DataView over [base, base + size): the cheapest possible memory port. */
@@ -118,45 +149,41 @@ const hitTxns = Array.from({ length: PAGES_HIT }, (_, i) => txn(i, "read", 0x40)
 const hitTxnsVarying = Array.from({ length: PAGES_HIT * 8 }, (_, i) => txn(i % PAGES_HIT, "read", Math.floor(i / PAGES_HIT) * 0x200));
 const missTxns = Array.from({ length: PAGES_MISS }, (_, i) => txn(i, "write", 0x40));
 
-function hitRun(board: SmmuTestBoard, txns: readonly ReturnType<typeof txn>[]): Figure {
+function hitBody(board: SmmuTestBoard, txns: readonly ReturnType<typeof txn>[]): Body {
   const smmu = board.smmu;
   for (const t of txns) smmu.translate(t);
   const len = txns.length;
-  return measure(2_000_000, (n) => {
+  return (n) => {
     let acc = 0;
     for (let i = 0; i < n; i++) {
       const o = smmu.translate(txns[i % len] as ReturnType<typeof txn>);
       if (o.kind === "translated") acc += o.pa & 1;
     }
     return acc;
-  });
+  };
 }
 
-function missRun(board: SmmuTestBoard): Figure {
+/** Translations that all miss (checked: the run must not hit the IOTLB once). */
+function missBody(board: SmmuTestBoard): Body {
   const smmu = board.smmu;
-  const m0 = smmu.counters.iotlbMisses;
-  const h0 = smmu.counters.iotlbHits;
-  const fig = measure(200_000, (n) => {
+  return (n) => {
+    const h0 = smmu.counters.iotlbHits;
     let acc = 0;
     for (let i = 0; i < n; i++) {
       const o = smmu.translate(missTxns[i % PAGES_MISS] as ReturnType<typeof txn>);
       if (o.kind === "translated") acc += o.pa & 1;
     }
+    if (smmu.counters.iotlbHits !== h0) throw new Error("the miss run hit the IOTLB");
     return acc;
-  });
-  // Every translation of the run must have missed and walked: that is what is being measured.
-  if (smmu.counters.iotlbHits !== h0 || smmu.counters.iotlbMisses - m0 !== 200_000 * (ROUNDS + 2)) throw new Error("miss run hit the IOTLB");
-  return fig;
+  };
 }
 
-/** The eight 32-bit descriptor reads of one walk, through the given port (to attribute the miss cost). */
-function readsRun(board: SmmuTestBoard): Figure {
+/** The eight 32-bit descriptor reads of each walk, through the board's memory port (to attribute the miss cost). */
+function readsBody(board: SmmuTestBoard): Body {
   const mem = board.memory;
   const addrs: number[] = [];
-  const root = 0x41000000;
-  // Re-derive each level's descriptor address the way the walk does (the tables are laid out by TestPageTable).
   for (let i = 0; i < PAGES_MISS; i++) {
-    let table = root;
+    let table = 0x41000000; // TestPageTable root of stage1Board's first SID
     const iova = BASE_IOVA + i * 0x1000;
     for (let level = 0; level < 4; level++) {
       const addr = table + (Math.floor(iova / 2 ** (39 - 9 * level)) % 512) * 8;
@@ -164,7 +191,7 @@ function readsRun(board: SmmuTestBoard): Figure {
       table = Number((mem.read64(addr) ?? 0n) & 0x0000_ffff_ffff_f000n);
     }
   }
-  return measure(200_000, (n) => {
+  return (n) => {
     let acc = 0;
     for (let i = 0; i < n; i++) {
       const k = (i % PAGES_MISS) * 4;
@@ -174,45 +201,51 @@ function readsRun(board: SmmuTestBoard): Figure {
       }
     }
     return acc;
-  });
+  };
 }
 
+/** One `Map.get` on a Map of PAGES_HIT entries keyed by page number, as the IOTLB's level-3 map is. */
+function mapGetBody(): Body {
+  const map = new Map<number, { pa: number }>();
+  for (let i = 0; i < PAGES_HIT; i++) map.set(BASE_IOVA / 0x1000 + i, { pa: 0x48000000 + i * 0x1000 });
+  const keys = Array.from({ length: PAGES_HIT }, (_, i) => BASE_IOVA / 0x1000 + i);
+  return (n) => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const e = map.get(keys[i % PAGES_HIT] as number);
+      if (e !== undefined) acc += e.pa & 1;
+    }
+    return acc;
+  };
+}
+
+/** Four `DataView.getBigUint64` reads, one in each of four 4 KiB tables. */
+function fourReadsBody(): Body {
+  const views = Array.from({ length: 4 }, () => new DataView(new ArrayBuffer(4096)));
+  views.forEach((v, l) => {
+    for (let o = 0; o < 4096; o += 8) v.setBigUint64(o, BigInt(0x40000003 + l * 0x1000 + o), true);
+  });
+  const [v0, v1, v2, v3] = views as [DataView, DataView, DataView, DataView];
+  return (n) => {
+    let acc = 0n;
+    for (let i = 0; i < n; i++) {
+      const o = (i & 511) * 8;
+      acc ^= v0.getBigUint64(o, true) ^ v1.getBigUint64(4088 - o, true) ^ v2.getBigUint64(o, true) ^ v3.getBigUint64(4088 - o, true);
+    }
+    return Number(acc & 1n);
+  };
+}
+
+const flatPort = (): PhysicalMemoryPort => new FlatMemory(0x40000000, 0x4000000);
+
 /** One scenario per process, so every call site stays monomorphic as it is in a real composition. */
-const SCENARIOS: Readonly<Record<string, () => Figure>> = {
-  hit: () => hitRun(buildBoard(), hitTxns),
-  hitVarying: () => hitRun(buildBoard(), hitTxnsVarying),
-  mapGet: () => {
-    const map = new Map<number, { pa: number }>();
-    for (let i = 0; i < PAGES_HIT; i++) map.set(BASE_IOVA / 0x1000 + i, { pa: 0x48000000 + i * 0x1000 });
-    const keys = Array.from({ length: PAGES_HIT }, (_, i) => BASE_IOVA / 0x1000 + i);
-    return measure(2_000_000, (n) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const e = map.get(keys[i % PAGES_HIT] as number);
-        if (e !== undefined) acc += e.pa & 1;
-      }
-      return acc;
-    });
-  },
-  missRam: () => missRun(buildBoard()),
-  missFlat: () => missRun(buildBoard(new FlatMemory(0x40000000, 0x4000000))),
-  readsRam: () => readsRun(buildBoard()),
-  readsFlat: () => readsRun(buildBoard(new FlatMemory(0x40000000, 0x4000000))),
-  fourReads: () => {
-    const views = Array.from({ length: 4 }, () => new DataView(new ArrayBuffer(4096)));
-    views.forEach((v, l) => {
-      for (let o = 0; o < 4096; o += 8) v.setBigUint64(o, BigInt(0x40000003 + l * 0x1000 + o), true);
-    });
-    const [v0, v1, v2, v3] = views as [DataView, DataView, DataView, DataView];
-    return measure(2_000_000, (n) => {
-      let acc = 0n;
-      for (let i = 0; i < n; i++) {
-        const o = (i & 511) * 8;
-        acc ^= v0.getBigUint64(o, true) ^ v1.getBigUint64(4088 - o, true) ^ v2.getBigUint64(o, true) ^ v3.getBigUint64(4088 - o, true);
-      }
-      return Number(acc & 1n);
-    });
-  },
+const SCENARIOS: Readonly<Record<string, () => Pair>> = {
+  hit: () => paired(hitBody(buildBoard(), hitTxns), 1_000_000, mapGetBody(), 1_000_000),
+  hitVarying: () => paired(hitBody(buildBoard(), hitTxnsVarying), 1_000_000, mapGetBody(), 1_000_000),
+  missRam: () => paired(missBody(buildBoard()), 100_000, fourReadsBody(), 1_000_000),
+  missFlat: () => paired(missBody(buildBoard(flatPort())), 100_000, fourReadsBody(), 1_000_000),
+  readsRam: () => paired(readsBody(buildBoard()), 100_000, fourReadsBody(), 1_000_000),
+  readsFlat: () => paired(readsBody(buildBoard(flatPort())), 100_000, fourReadsBody(), 1_000_000),
 };
 
 const scenario = process.argv[2];
@@ -222,19 +255,21 @@ if (scenario !== undefined) {
   process.stdout.write(JSON.stringify(run()));
 } else {
   const script = fileURLToPath(import.meta.url);
-  const fig = (name: string): Figure =>
-    JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, name], { encoding: "utf8" })) as Figure;
-  const r = Object.fromEntries(Object.keys(SCENARIOS).map((k) => [k, fig(k)])) as Record<keyof typeof SCENARIOS, Figure>;
-  const get = (k: string): Figure => r[k] ?? { min: NaN, median: NaN };
+  const get = (name: string): Pair =>
+    JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, name], { encoding: "utf8" })) as Pair;
   const ns = (f: Figure): string => `${f.min.toFixed(1).padStart(6)} ns (median ${f.median.toFixed(1).padStart(6)})`;
-  const ratio = (a: string, b: string): string => `${(get(a).min / get(b).min).toFixed(2)}x`.padStart(6);
-  console.log(`SMMUv3 model translate(): node ${process.version}, min (median) of ${ROUNDS} rounds, one process per line`);
-  console.log(`  IOTLB hit, repeated address (outcome reused)  ${ns(get("hit"))}  ${ratio("hit", "mapGet")} Map.get   target <= 3x`);
-  console.log(`  IOTLB hit, 8 offsets per page (new outcome)   ${ns(get("hitVarying"))}  ${ratio("hitVarying", "mapGet")} Map.get`);
-  console.log(`  baseline: Map.get, ${PAGES_HIT}-entry Map             ${ns(get("mapGet"))}`);
-  console.log(`  4-level walk miss, machine PhysicalMemory     ${ns(get("missRam"))}  ${ratio("missRam", "fourReads")} 4 reads   target <= 5x`);
-  console.log(`  4-level walk miss, flat DataView port         ${ns(get("missFlat"))}  ${ratio("missFlat", "fourReads")} 4 reads`);
-  console.log(`    the walk's 8 read32, PhysicalMemory         ${ns(get("readsRam"))}`);
-  console.log(`    the walk's 8 read32, flat DataView port     ${ns(get("readsFlat"))}`);
-  console.log(`  baseline: 4 x DataView.getBigUint64           ${ns(get("fourReads"))}`);
+  const line = (label: string, p: Pair, base: string, target: string): void =>
+    console.log(`  ${label.padEnd(44)} ${ns(p.target)}  ${p.ratio.toFixed(2).padStart(5)}x ${base}   ${target}`);
+  console.log(`SMMUv3 model translate(): node ${process.version}; ns/op min (median) of ${ROUNDS} rounds alternating with`);
+  console.log("the baseline; ratio = median of per-round ratios; one process per line (monomorphic call sites)");
+  const hit = get("hit");
+  line("IOTLB hit, repeated address (outcome reused)", hit, "Map.get", "target <= 3x");
+  line("IOTLB hit, 8 offsets per page (new outcome)", get("hitVarying"), "Map.get", "");
+  console.log(`  ${"baseline: Map.get, 200-entry Map".padEnd(44)} ${ns(hit.baseline)}`);
+  const missRam = get("missRam");
+  line("4-level walk miss, machine PhysicalMemory", missRam, "4 reads", "target <= 5x");
+  line("4-level walk miss, flat DataView port", get("missFlat"), "4 reads", "");
+  line("  the walk's 8 read32 alone, PhysicalMemory", get("readsRam"), "4 reads", "");
+  line("  the walk's 8 read32 alone, flat port", get("readsFlat"), "4 reads", "");
+  console.log(`  ${"baseline: 4 x DataView.getBigUint64".padEnd(44)} ${ns(missRam.baseline)}`);
 }
