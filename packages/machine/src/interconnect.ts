@@ -11,7 +11,7 @@ import type { MmioSpace } from "./mmio";
 import type { PhysAddr, PhysicalMemory } from "./memory";
 import type { MsiDoorbell } from "./msi-doorbell";
 import type { PciHierarchy } from "./pci-hierarchy";
-import { PciCommand, PciReg } from "./pci-regs";
+import { PciCommand, PciReg, formatPciName } from "./pci-regs";
 import type { IommuTranslateHook } from "./translate";
 
 /** Who issues a transaction: a PCI function by segment and BDF (bus numbers as programmed now), or a platform device. */
@@ -102,7 +102,8 @@ export interface InterconnectParts {
 }
 
 interface Resolved {
-  readonly name: string;
+  /** Kernel name, computed only when needed (trace). */
+  readonly name: () => string;
   readonly requesterId?: number;
   readonly stream: { readonly smmu: string; readonly sid: number } | null;
 }
@@ -136,27 +137,28 @@ export class Interconnect {
     const result = "outcome" in resolved ? resolved.result : this.#route(req, resolved);
     if (this.#parts.trace !== undefined) {
       const { data: _data, ...rest } = result as DmaResult & { data?: Uint8Array };
-      this.#parts.trace.emit({ type: "dma", master: resolved.name, access: req.access, address: req.address, size: req.size, result: rest });
+      this.#parts.trace.emit({ type: "dma", master: resolved.name(), access: req.access, address: req.address, size: req.size, result: rest });
     }
     return result;
   }
 
-  #resolve(master: DmaMaster): Resolved | { outcome: "aborted"; name: string; result: DmaResult } {
+  #resolve(master: DmaMaster): Resolved | { outcome: "aborted"; name: () => string; result: DmaResult } {
     if (master.kind === "platform") {
+      const name = (): string => master.name;
       const dev = this.#platform.get(master.name);
-      if (dev === undefined) return { outcome: "aborted", name: master.name, result: { outcome: "aborted", at: "master", reason: "no-such-master" } };
-      if (dev.iommu === null) return { name: dev.name, stream: null };
+      if (dev === undefined) return { outcome: "aborted", name, result: { outcome: "aborted", at: "master", reason: "no-such-master" } };
+      if (dev.iommu === null) return { name, stream: null };
       const sid = dev.iommu.streamIds[master.streamIndex ?? 0];
-      if (sid === undefined) return { outcome: "aborted", name: dev.name, result: { outcome: "aborted", at: "master", reason: "no-such-stream" } };
-      return { name: dev.name, stream: { smmu: dev.iommu.smmu, sid } };
+      if (sid === undefined) return { outcome: "aborted", name, result: { outcome: "aborted", at: "master", reason: "no-such-stream" } };
+      return { name, stream: { smmu: dev.iommu.smmu, sid } };
     }
     const hier = this.#parts.pci.get(master.segment);
     const fn = hier?.find(master.bus, master.devfn);
-    const fallback = `${master.segment.toString(16).padStart(4, "0")}:${master.bus.toString(16).padStart(2, "0")}:${(master.devfn >> 3).toString(16).padStart(2, "0")}.${master.devfn & 7}`;
     if (hier === undefined || fn === undefined) {
-      return { outcome: "aborted", name: fallback, result: { outcome: "aborted", at: "master", reason: "no-such-master" } };
+      const name = (): string => formatPciName(master.segment, master.bus, master.devfn);
+      return { outcome: "aborted", name, result: { outcome: "aborted", at: "master", reason: "no-such-master" } };
     }
-    const name = hier.nameOf(fn);
+    const name = (): string => hier.nameOf(fn);
     if ((this.#parts.enforceBusMaster ?? true) && (fn.config.get16(PciReg.COMMAND) & PciCommand.MASTER) === 0) {
       return { outcome: "aborted", name, result: { outcome: "aborted", at: "master", reason: "bus-master-disabled" } };
     }
@@ -166,38 +168,36 @@ export class Interconnect {
   }
 
   #route(req: DmaRequest, r: Resolved): DmaResult {
-    const ids = {
-      ...(r.requesterId === undefined ? {} : { requesterId: r.requesterId }),
-      ...(r.stream === null ? {} : { streamId: r.stream.sid, iommu: r.stream.smmu }),
-    };
     let pa = req.address;
     let via: DmaRoute = "direct";
     if (r.stream !== null) {
       const hook = this.#hooks.get(r.stream.smmu);
-      if (hook === undefined) return { outcome: "aborted", at: "iommu", reason: "no-iommu-model-attached", ...ids };
+      if (hook === undefined) return withIds({ outcome: "aborted", at: "iommu", reason: "no-iommu-model-attached" }, r);
       const t = hook.translate({ streamId: r.stream.sid, iova: req.address, access: req.access, size: req.size });
-      if (t.kind === "abort") return { outcome: "aborted", at: "iommu", reason: t.reason, eventId: t.eventId, ...ids };
+      if (t.kind === "abort") return withIds({ outcome: "aborted", at: "iommu", reason: t.reason, eventId: t.eventId }, r);
       pa = t.pa;
       via = t.kind === "translated" ? "iommu-translated" : "iommu-bypass";
     }
-    return this.#complete(req, pa, via, r, ids);
+    return this.#complete(req, pa, via, r);
   }
 
-  #complete(req: DmaRequest, pa: PhysAddr, via: DmaRoute, r: Resolved, ids: object): DmaResult {
+  #complete(req: DmaRequest, pa: PhysAddr, via: DmaRoute, r: Resolved): DmaResult {
     const { memory, mmio } = this.#parts;
     const data = req.data ?? new Uint8Array(req.size).fill((req.pattern ?? 0) & 0xff);
     if (memory.isBacked(pa, req.size)) {
       if (req.access === "read") {
         const bytes = memory.readBytes(pa, req.size);
-        if (bytes === null) return { outcome: "aborted", at: "bus", reason: "decode-error", pa, ...ids };
-        return { outcome: "completed", pa, target: "ram", via, ...ids, data: bytes };
+        if (bytes === null) return withIds({ outcome: "aborted", at: "bus", reason: "decode-error", pa }, r);
+        const done: Mutable<DmaResult> = withIds({ outcome: "completed", pa, target: "ram", via }, r);
+        done.data = bytes;
+        return done;
       }
       memory.writeBytes(pa, data);
-      return { outcome: "completed", pa, target: "ram", via, ...ids };
+      return withIds({ outcome: "completed", pa, target: "ram", via }, r);
     }
     const region = mmio.find(pa, req.size);
     if (region === undefined || req.size % 4 !== 0 || pa % 4 !== 0) {
-      return { outcome: "aborted", at: "bus", reason: region === undefined ? "decode-error" : "unsupported-mmio-access", pa, ...ids };
+      return withIds({ outcome: "aborted", at: "bus", reason: region === undefined ? "decode-error" : "unsupported-mmio-access", pa }, r);
     }
     const off = pa - region.base;
     const doorbell = this.#parts.doorbells.find((d) => d.base === region.base);
@@ -215,17 +215,24 @@ export class Interconnect {
       }
       doorbell.deliver(off + i, v, r.requesterId ?? null);
       if (off + i === doorbell.doorbellOffset) {
-        this.#parts.trace?.emit({ type: "msi", master: r.name, doorbell: doorbell.kind, deviceId: r.requesterId ?? null, value: v });
+        this.#parts.trace?.emit({ type: "msi", master: r.name(), doorbell: doorbell.kind, deviceId: r.requesterId ?? null, value: v });
       }
     }
-    return {
-      outcome: "completed",
-      pa,
-      target: "mmio",
-      region: region.name,
-      via,
-      ...ids,
-      ...(req.access === "read" ? { data: out } : {}),
-    };
+    const done: Mutable<DmaResult> = withIds({ outcome: "completed", pa, target: "mmio", region: region.name, via }, r);
+    if (req.access === "read") done.data = out;
+    return done;
   }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] } & { data?: Uint8Array };
+
+/** Adds the requester ID and stream of `r` to a result (plain assignments: object spread is slow on this path). */
+function withIds<T extends DmaResult>(base: T, r: Resolved): T {
+  const o = base as Mutable<DmaResult>;
+  if (r.requesterId !== undefined) o.requesterId = r.requesterId;
+  if (r.stream !== null) {
+    o.streamId = r.stream.sid;
+    o.iommu = r.stream.smmu;
+  }
+  return base;
 }

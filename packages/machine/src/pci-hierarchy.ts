@@ -28,6 +28,8 @@ export interface PciFunctionNode {
   readonly bus: PciBusNode;
   readonly devfn: number;
   readonly secondary: PciBusNode | null;
+  /** PCIe Device/Port Type (`PCI_EXP_TYPE_*`), `null` for conventional PCI; read-only hardware, read once. */
+  readonly pcieType: number | null;
 }
 
 interface MutableBus {
@@ -85,7 +87,8 @@ export class PciHierarchy {
       }
       const secondary: MutableBus | null =
         input.bridge === null ? null : { express: input.bridge.secondaryExpress, parent: null, slots: new Array(256), children: [] };
-      const node: PciFunctionNode = { id: input.id, config: PciConfigSpace.fromImage(input.config), bus, devfn: input.devfn, secondary };
+      const config = PciConfigSpace.fromImage(input.config);
+      const node: PciFunctionNode = { id: input.id, config, bus, devfn: input.devfn, secondary, pcieType: pcieType(config) };
       if (secondary !== null) {
         secondary.parent = node;
         secondaryOf.set(input.id, secondary);
@@ -192,7 +195,7 @@ export class PciHierarchy {
     for (let cur: PciBusNode = fn.bus; cur.parent !== null; cur = cur.parent.bus) {
       if (!cur.express) {
         const bridge = cur.parent;
-        if (pcieType(bridge.config) === PcieType.PCI_BRIDGE) {
+        if (bridge.pcieType === PcieType.PCI_BRIDGE) {
           devfn = 0;
           bus = cur;
         } else {
