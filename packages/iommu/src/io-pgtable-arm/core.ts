@@ -9,6 +9,7 @@
  * mirror does not see is a write to table memory by anyone but io-pgtable (a DMA into a page-table page); nothing in
  * the modelled kernel or SMMU (no HTTU) does that.
  */
+import { Errno } from "@dmasim/driver-core";
 import type { FrameAllocator, PhysicalMemoryPort } from "@dmasim/machine";
 import type { ArmLpaeGeometry } from "./geometry";
 import { IoPgtableQuirk } from "./prot";
@@ -27,15 +28,14 @@ import type { IoPgtableDeps, IoPgtableEra, IoPgtableTlbOps } from "./types";
 const TWO_32 = 0x1_0000_0000;
 const TWO_48 = 0x1_0000_0000_0000;
 
-// Errno values io-pgtable returns (include/uapi/asm-generic/errno-base.h); driver-core's Errno table has the same.
 /** -EINVAL: a size that is not a page size, a bad argument. */
-export const EINVAL = -22;
+export const EINVAL = -Errno.EINVAL;
 /** -ENOMEM: no frame for a table. */
-export const ENOMEM = -12;
+export const ENOMEM = -Errno.ENOMEM;
 /** -EEXIST: a leaf already maps part of the range. */
-export const EEXIST = -17;
+export const EEXIST = -Errno.EEXIST;
 /** -ERANGE: IOVA beyond the IAS or PA beyond the OAS (modern kernels). */
-export const ERANGE = -34;
+export const ERANGE = -Errno.ERANGE;
 
 /** Internal: one set of tables in simulated RAM plus everything the algorithms need to walk them. */
 export class LpaeCore {
