@@ -10,5 +10,9 @@ export default defineProject({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     restoreMocks: true,
+    // CI runs every package's tests and type checks at once on two cores: allow for a slow machine. Speed is
+    // measured by the bench/ scripts, never by a test's time limit.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
