@@ -251,6 +251,24 @@ describe("translation events", () => {
   });
 });
 
+describe("priority when several faults apply (SPEC §7.3.22)", () => {
+  it("reports only the highest-priority event of a transaction", () => {
+    const b = new SmmuTestBoard({ ssidBits: 4 });
+    b.bringUp({ strtabBase: 0x20000000, strtabCfg: 0x8 }); // stream table outside RAM
+    // C_BAD_STREAMID before F_STE_FETCH.
+    expect(b.smmu.translate(rd(0x100, 0)).kind === "abort" && b.drainEvents().map((e) => e.id)).toEqual([0x02]);
+    const c = linearBoard({ ssidBits: 4 });
+    c.put64(STRTAB_PA + 1 * 64, 0x8n); // V = 0
+    c.put64(STRTAB_PA + 2 * 64, ...LINUX_BYPASS_STE);
+    c.put64(STRTAB_PA + 3 * 64, ...linuxS1Ste(0x20001000)); // CD outside RAM
+    // C_BAD_STE before C_BAD_SUBSTREAMID; C_BAD_SUBSTREAMID for an SSID on a bypass STE; F_CD_FETCH before the walk.
+    c.smmu.translate({ ...rd(1, 0), ssid: 1 });
+    c.smmu.translate({ ...rd(2, 0), ssid: 1 });
+    c.smmu.translate(wr(3, 0xdead0000));
+    expect(c.drainEvents().map((e) => e.id)).toEqual([0x04, 0x08, 0x09]);
+  });
+});
+
 describe("recording (§4.3)", () => {
   it("drops events silently while CR0.EVENTQEN = 0", () => {
     const b = linearBoard();

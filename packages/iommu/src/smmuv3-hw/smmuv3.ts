@@ -90,6 +90,14 @@ const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | Big
  * Creates an SMMUv3 at reset. Register it with `MmioSpace.register(name, base, SMMU_MMIO_SIZE, smmu)` and hand it to
  * the interconnect as the translate hook of the masters behind it.
  *
+ * @remarks Behaviour is QEMU 7.2's `arm-smmuv3` (stage 1 only, wired IRQs, synchronous command consumption, IOTLB
+ * keyed by ASID/IOVA/TG/level with a 256-entry cap), with the §9 deviations switchable through `config.compat`.
+ * Where the model knowingly goes beyond QEMU 7.2: GBPA is implemented as later QEMU does (7.2 read it as zero and
+ * ignored writes; with the reset value, ABORT = 0, both bypass when SMMUEN = 0); CMD_SYNC with CS = 0b11 is
+ * CERROR_ILL (the spec; QEMU ignores CS = 3); the AF and output-size checks follow the later QEMU walker the notes
+ * describe; SubstreamIDs and ATS-translated transactions, which QEMU cannot receive, get minimal architectural
+ * handling (C_BAD_SUBSTREAMID, F_STREAM_DISABLED, F_TRANSL_FORBIDDEN); a malformed transaction is F_UUT.
+ *
  * @example
  * const smmu = createSmmuV3({ name: "9050000.smmuv3", memory });
  * mmio.register("smmuv3", 0x9050000, SMMU_MMIO_SIZE, smmu);
