@@ -74,3 +74,6 @@ export { MsiDoorbell, GITS_TRANSLATER_OFFSET, V2M_MSI_SETSPI_NS_OFFSET } from ".
 export type { MsiDoorbellWrite } from "./msi-doorbell";
 export { instantiateBoard } from "./instantiate";
 export type { InstantiateOptions, MachineInstance, PciConfigAccess } from "./instantiate";
+export { describePciTopology } from "./pci-describe";
+export { genericPciConfig, isBridgeType } from "./pci-generic";
+export type { GenericPciBar, GenericPciFunctionSpec } from "./pci-generic";

@@ -6,6 +6,8 @@ import type { PcieDevicePortType, PciFunctionDesc, PciTopologyInput } from "./bo
 import { PciConfigSpace } from "./pci-config";
 import { PciAcs, PciExtCapId, PciReg, formatPciName } from "./pci-regs";
 import { pcieType } from "./pcie-capabilities";
+import { enumeratePciBuses } from "./pci-enumerate";
+import { PciHierarchy, type PciTopologyError } from "./pci-hierarchy";
 
 const PORT_TYPES: Readonly<Record<number, PcieDevicePortType>> = {
   0x0: "endpoint",
@@ -59,5 +61,34 @@ export function describePciFunction(
             secondaryBus: numbers.secondaryBus ?? 0,
             subordinateBus: numbers.subordinateBus ?? 0,
           },
+  };
+}
+
+/**
+ * Descriptions for a whole hierarchy: builds it, numbers the buses depth-first as firmware would, and reads each
+ * function's bus number (and a bridge's secondary/subordinate numbers) back. `inputs` lists parents before children.
+ */
+export function describePciTopology(
+  segment: number,
+  rootBusNumber: number,
+  inputs: readonly (PciTopologyInput & { readonly model: string })[],
+): { ok: true; value: PciFunctionDesc[] } | { ok: false; error: PciTopologyError } {
+  const scratch = PciHierarchy.build(segment, rootBusNumber, inputs);
+  if (!scratch.ok) return scratch;
+  enumeratePciBuses(scratch.value);
+  const h = scratch.value;
+  return {
+    ok: true,
+    value: inputs.map((input) => {
+      const node = h.byId(input.id);
+      const bus = node === undefined ? rootBusNumber : h.busNumber(node.bus);
+      const c = node?.config;
+      return describePciFunction(input, input.model, {
+        bus,
+        ...(c === undefined || input.bridge === null
+          ? {}
+          : { secondaryBus: c.get8(PciReg.SECONDARY_BUS), subordinateBus: c.get8(PciReg.SUBORDINATE_BUS) }),
+      });
+    }),
   };
 }

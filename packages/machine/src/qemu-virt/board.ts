@@ -6,15 +6,12 @@
  *
  * @see hw/arm/virt.c machvirt_init, create_pcie, create_smmu, create_gic
  */
-import type { Board, PciFunctionDesc, PlatformDeviceDesc, SmmuDesc } from "../board";
+import type { Board, PlatformDeviceDesc, SmmuDesc } from "../board";
 import type { QemuCommandLine, QemuDeviceSpec } from "../qemu-cmdline";
 import { parseQemuDevice } from "../qemu-cmdline";
 import type { QemuDeviceError, Result } from "../qemu-device-types";
 import { buildQemuPciTree, type QemuPciFunction } from "../qemu-pci-topology";
-import { PciHierarchy } from "../pci-hierarchy";
-import { enumeratePciBuses } from "../pci-enumerate";
-import { describePciFunction } from "../pci-describe";
-import { PciReg } from "../pci-regs";
+import { describePciTopology } from "../pci-describe";
 import { ARM_SPI_BASE, NUM_GICV2M_SPIS, NUM_VIRTIO_TRANSPORTS, QEMU_SMMUV3_SID_BITS, VirtIrqmap, VirtMemmap } from "./memmap";
 
 /** What the `virt` builder takes: the `-M` options that change hardware and the `-device` list. */
@@ -110,20 +107,9 @@ export function buildQemuVirtBoard(options: QemuVirtOptions = {}): Result<QemuVi
     bridge: f.device.bridge === null ? null : { secondaryExpress: f.device.bridge.secondaryExpress },
   }));
   // Bus numbers as depth-first enumeration assigns them, on a scratch copy of the hierarchy.
-  const scratch = PciHierarchy.build(0, 0, inputs);
-  if (!scratch.ok) return { ok: false, error: { kind: "realize-failed", arg: scratch.error.id, message: scratch.error.message } };
-  enumeratePciBuses(scratch.value);
-  const pciFunctions: PciFunctionDesc[] = inputs.map((input, i) => {
-    const node = scratch.value.byId(input.id);
-    const bus = node === undefined ? 0 : scratch.value.busNumber(node.bus);
-    const c = node?.config;
-    return describePciFunction(input, functions[i]?.type ?? "unknown", {
-      bus,
-      ...(c === undefined || input.bridge === null
-        ? {}
-        : { secondaryBus: c.get8(PciReg.SECONDARY_BUS), subordinateBus: c.get8(PciReg.SUBORDINATE_BUS) }),
-    });
-  });
+  const described = describePciTopology(0, 0, inputs.map((input, i) => ({ ...input, model: functions[i]?.type ?? "unknown" })));
+  if (!described.ok) return { ok: false, error: { kind: "realize-failed", arg: described.error.id, message: described.error.message } };
+  const pciFunctions = described.value;
   const smmus: SmmuDesc[] =
     config.iommu === "smmuv3"
       ? [
