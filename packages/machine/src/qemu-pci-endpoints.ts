@@ -179,11 +179,10 @@ export const e1000e: QemuPciDeviceType = {
     pcieCapV1Init(cfg, 0xe0, pcieEndpointType(ctx.bus.root && ctx.bus.express), 0);
     msiInit(cfg, 0xd0, 1, true, false);
     pmCapInit(cfg, 0xc8, 0x2 | 0x20, { ctrlWmask: PM_CTRL_STATE_MASK | 0x0100 | 0x1e00, ctrlW1c: 0x8000 });
-    {
-      pcieAerInit(cfg, 0x100, PCI_ERR_SIZEOF, false);
-      const [m0, m1, m2, m3, m4, m5] = mac.map((b) => b & 0xff) as [number, number, number, number, number, number];
-      pcieDsnInit(cfg, 0x140, ((m0 << 24) | (m1 << 16) | (m2 << 8) | 0xff) >>> 0, ((0xff << 24) | (m3 << 16) | (m4 << 8) | m5) >>> 0);
-    }
+    pcieAerInit(cfg, 0x100, PCI_ERR_SIZEOF, false);
+    // e1000e_gen_dsn: MAC bytes around 0xff 0xff.
+    const [m0, m1, m2, m3, m4, m5] = mac.map((b) => b & 0xff) as [number, number, number, number, number, number];
+    pcieDsnInit(cfg, 0x140, ((m0 << 24) | (m1 << 16) | (m2 << 8) | 0xff) >>> 0, ((0xff << 24) | (m3 << 16) | (m4 << 8) | m5) >>> 0);
     return { ok: true, value: { config: cfg, bridge: null, mac } };
   },
 };

@@ -46,7 +46,3 @@ export const NUM_GICV2M_SPIS = 64;
 export const ARM_SPI_BASE = 32;
 /** StreamID width of QEMU's SMMUv3 (`SMMU_IDR1.SIDSIZE`, `SMMU_IDR1_SIDSIZE` = 16). */
 export const QEMU_SMMUV3_SID_BITS = 16;
-/** `GITS_TRANSLATER` offset inside the ITS frame. */
-export const GITS_TRANSLATER = 0x1_0040;
-/** `MSI_SETSPI_NS` offset inside a GICv2m frame. */
-export const V2M_MSI_SETSPI_NS = 0x40;
