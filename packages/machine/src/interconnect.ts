@@ -64,7 +64,7 @@ export type DmaResult =
 
 /** A transaction as the trace records it (devices by kernel name). */
 export interface DmaTraceEvent {
-  readonly type: "dma";
+  readonly type: "dma-transaction";
   readonly master: string;
   readonly access: "read" | "write";
   readonly address: number;
@@ -74,7 +74,7 @@ export interface DmaTraceEvent {
 
 /** An MSI that reached a doorbell. */
 export interface MsiTraceEvent {
-  readonly type: "msi";
+  readonly type: "msi-write";
   readonly master: string;
   readonly doorbell: "gicv3-its" | "gicv2m";
   readonly deviceId: number | null;
@@ -137,7 +137,7 @@ export class Interconnect {
     const result = "outcome" in resolved ? resolved.result : this.#route(req, resolved);
     if (this.#parts.trace !== undefined) {
       const { data: _data, ...rest } = result as DmaResult & { data?: Uint8Array };
-      this.#parts.trace.emit({ type: "dma", master: resolved.name(), access: req.access, address: req.address, size: req.size, result: rest });
+      this.#parts.trace.emit({ type: "dma-transaction", master: resolved.name(), access: req.access, address: req.address, size: req.size, result: rest });
     }
     return result;
   }
@@ -215,7 +215,7 @@ export class Interconnect {
       }
       doorbell.deliver(off + i, v, r.requesterId ?? null);
       if (off + i === doorbell.doorbellOffset) {
-        this.#parts.trace?.emit({ type: "msi", master: r.name(), doorbell: doorbell.kind, deviceId: r.requesterId ?? null, value: v });
+        this.#parts.trace?.emit({ type: "msi-write", master: r.name(), doorbell: doorbell.kind, deviceId: r.requesterId ?? null, value: v });
       }
     }
     const done: Mutable<DmaResult> = withIds({ outcome: "completed", pa, target: "mmio", region: region.name, via }, r);

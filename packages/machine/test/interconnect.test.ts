@@ -192,9 +192,9 @@ describe("DMA through the SMMU on the topology board", () => {
     setMaster(m, 3, 2);
     m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(2, 0) }, address: 0x0809_0040, size: 4, access: "write", data: Uint8Array.of(7, 0, 0, 0) });
     expect(trace).toEqual([
-      { type: "msi", master: "0000:03:02.0", doorbell: "gicv3-its", deviceId: 0x0300, value: 7 },
+      { type: "msi-write", master: "0000:03:02.0", doorbell: "gicv3-its", deviceId: 0x0300, value: 7 },
       {
-        type: "dma",
+        type: "dma-transaction",
         master: "0000:03:02.0",
         access: "write",
         address: 0x0809_0040,
