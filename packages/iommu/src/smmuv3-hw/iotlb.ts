@@ -48,6 +48,9 @@ export interface IotlbSpace {
   readonly counts: number[];
   /** Entries at levels 0..2 (blocks); while 0 a lookup is a single probe of level 3. */
   blockEntries: number;
+  /** `maps[3]` and `levelSize[3]`, for that single probe. */
+  readonly pageMap: Map<number, IotlbEntry>;
+  readonly pageSize: number;
 }
 
 /** A dropped entry, for traces. */
@@ -89,15 +92,18 @@ export class Iotlb {
     let s = this.#spaces.get(key);
     if (s === undefined) {
       const levelSize = [0, 1, 2, 3].map((l) => 2 ** levelShift(l, granuleShift));
+      const pageMap = new Map<number, IotlbEntry>();
       s = {
         asid,
         vmid,
         tg,
         granuleShift,
         levelSize,
-        maps: [new Map(), new Map(), new Map(), new Map()],
+        maps: [new Map(), new Map(), new Map(), pageMap],
         counts: [0, 0, 0, 0],
         blockEntries: 0,
+        pageMap,
+        pageSize: 2 ** granuleShift,
       };
       this.#spaces.set(key, s);
     }
@@ -108,7 +114,10 @@ export class Iotlb {
    * The first entry covering `iova`, probing levels `startLevel`..3 (QEMU `smmu_iotlb_lookup_all_levels`).
    */
   lookup(space: IotlbSpace, startLevel: number, iova: number): IotlbEntry | undefined {
-    if (space.blockEntries === 0) return space.maps[3]?.get(blockKey(iova, space.levelSize[3] ?? 1));
+    if (space.blockEntries === 0) {
+      const q = iova / space.pageSize;
+      return space.pageMap.get(q < 2147483648 ? q | 0 : Math.floor(q));
+    }
     const counts = space.counts;
     for (let level = startLevel; level <= 3; level++) {
       if (counts[level] === 0) continue;
