@@ -28,8 +28,44 @@ export interface SmmuV3Transaction extends IommuTransaction {
 
 const MAX_ADDR = Number.MAX_SAFE_INTEGER;
 
-/** Translates one transaction. Never throws. */
+/**
+ * Translates one transaction. Never throws.
+ *
+ * @remarks The body here is only the hot path, small enough to be inlined into the caller: the same StreamID as the
+ * last transaction, a stage-1 configuration, a TTB0 address, and a page-sized IOTLB entry that permits the access.
+ * Anything else, including every miss and every fault, goes through {@link translateFull}, which gives the same
+ * result for these cases too.
+ */
 export function translate(s: SmmuV3State, txn: SmmuV3Transaction): TranslateOutcome {
+  const iova = txn.iova;
+  const cfg = s.lastConfig;
+  if (
+    txn.streamId === s.lastSid &&
+    cfg !== undefined &&
+    cfg.cd0 !== null &&
+    (s.cr0 & CR0.SMMUEN) !== 0 &&
+    iova >= 0 &&
+    iova < cfg.cd0.tt0.limit &&
+    txn.size > 0 &&
+    txn.ssid === undefined &&
+    txn.atsTranslated !== true
+  ) {
+    const space = cfg.cd0.tt0.space;
+    if (space !== null && space.blockEntries === 0) {
+      const q = iova / space.pageSize;
+      const e = space.pageMap.get(q < 2147483648 ? q | 0 : Math.floor(q));
+      if (e !== undefined && (e.writable || txn.access !== "write")) {
+        s.counters.configHits++;
+        s.counters.iotlbHits++;
+        return e.lastIova === iova && e.lastOutcome !== null ? e.lastOutcome : outcomeOf(e, iova);
+      }
+    }
+  }
+  return translateFull(s, txn);
+}
+
+/** The whole translation flow (smmuv3-model.md §2.6). */
+function translateFull(s: SmmuV3State, txn: SmmuV3Transaction): TranslateOutcome {
   const iova = txn.iova;
   if (!(iova >= 0 && iova <= MAX_ADDR) || !(txn.size > 0)) return unsupported(s, txn);
   if (txn.ssid !== undefined || txn.atsTranslated === true) return translateSpecial(s, txn);
