@@ -100,6 +100,14 @@ export interface PciTopologyInput {
   readonly config: PciConfigImage;
   /** For bridges: whether the secondary bus is PCI Express (a root port's) or conventional (a PCIe-to-PCI bridge's). */
   readonly bridge: { readonly secondaryExpress: boolean } | null;
+  /**
+   * Which address space the device's own (non-MSI) DMA uses. `"bus-master"` (default): the PCI bus-master address
+   * space, through the IOMMU in front of the root complex. `"memory"`: guest-physical memory directly, bypassing the
+   * IOMMU — what QEMU's virtio devices do unless `iommu_platform=on` (their MSI-X writes still go through the IOMMU).
+   *
+   * @see hw/virtio/virtio-bus.c virtio_bus_device_plugged (QEMU: `vdev->dma_as = has_iommu ? ... : &address_space_memory`)
+   */
+  readonly dmaAddressSpace?: "bus-master" | "memory";
 }
 
 /** A PCI function. Summary fields are read from `config`; bus numbers are those firmware enumeration assigns. */

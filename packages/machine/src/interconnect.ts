@@ -29,6 +29,11 @@ export interface DmaRequest {
   /** Bytes to write (`size` of them); without it a write stores `pattern` (default 0) in every byte. */
   readonly data?: Uint8Array;
   readonly pattern?: number;
+  /**
+   * `"msi"` for a message-signalled interrupt write, which always goes through the bus-master address space (the
+   * IOMMU), even for a device whose data DMA bypasses it (`dmaAddressSpace: "memory"`). Default `"dma"`.
+   */
+  readonly kind?: "dma" | "msi";
 }
 
 /** How a completed transaction got to its target. */
@@ -106,6 +111,8 @@ interface Resolved {
   readonly name: () => string;
   readonly requesterId?: number;
   readonly stream: { readonly smmu: string; readonly sid: number } | null;
+  /** The master's non-MSI DMA reaches memory directly (QEMU virtio without `iommu_platform`). */
+  readonly dmaBypassesIommu?: boolean;
 }
 
 /** The board's interconnect. */
@@ -164,13 +171,14 @@ export class Interconnect {
     }
     const rid = hier.requesterId(fn);
     const map = this.#hostBridges.get(master.segment)?.iommuMap.find((m) => rid >= m.ridBase && rid < m.ridBase + m.count);
-    return { name, requesterId: rid, stream: map === undefined ? null : { smmu: map.smmu, sid: rid - map.ridBase + map.sidBase } };
+    const stream = map === undefined ? null : { smmu: map.smmu, sid: rid - map.ridBase + map.sidBase };
+    return fn.dmaAddressSpace === "memory" ? { name, requesterId: rid, stream, dmaBypassesIommu: true } : { name, requesterId: rid, stream };
   }
 
   #route(req: DmaRequest, r: Resolved): DmaResult {
     let pa = req.address;
     let via: DmaRoute = "direct";
-    if (r.stream !== null) {
+    if (r.stream !== null && !(r.dmaBypassesIommu === true && req.kind !== "msi")) {
       const hook = this.#hooks.get(r.stream.smmu);
       if (hook === undefined) return withIds({ outcome: "aborted", at: "iommu", reason: "no-iommu-model-attached" }, r);
       const t = hook.translate({ streamId: r.stream.sid, iova: req.address, access: req.access, size: req.size });

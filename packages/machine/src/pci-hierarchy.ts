@@ -30,6 +30,8 @@ export interface PciFunctionNode {
   readonly secondary: PciBusNode | null;
   /** PCIe Device/Port Type (`PCI_EXP_TYPE_*`), `null` for conventional PCI; read-only hardware, read once. */
   readonly pcieType: number | null;
+  /** Where the function's non-MSI DMA goes (`PciTopologyInput.dmaAddressSpace`). */
+  readonly dmaAddressSpace: "bus-master" | "memory";
 }
 
 interface MutableBus {
@@ -88,7 +90,7 @@ export class PciHierarchy {
       const secondary: MutableBus | null =
         input.bridge === null ? null : { express: input.bridge.secondaryExpress, parent: null, slots: new Array(256), children: [] };
       const config = PciConfigSpace.fromImage(input.config);
-      const node: PciFunctionNode = { id: input.id, config, bus, devfn: input.devfn, secondary, pcieType: pcieType(config) };
+      const node: PciFunctionNode = { id: input.id, config, bus, devfn: input.devfn, secondary, pcieType: pcieType(config), dmaAddressSpace: input.dmaAddressSpace ?? "bus-master" };
       if (secondary !== null) {
         secondary.parent = node;
         secondaryOf.set(input.id, secondary);

@@ -43,6 +43,8 @@ export interface QemuRealizedDevice {
   readonly chassisSlot?: { readonly chassis: number; readonly slot: number };
   /** The NIC's MAC address, when the device is a NIC. */
   readonly mac?: readonly number[];
+  /** Where the device's non-MSI DMA goes (see `PciTopologyInput.dmaAddressSpace`); default `"bus-master"`. */
+  readonly dmaAddressSpace?: "bus-master" | "memory";
 }
 
 /** Why a `-device` argument could not be turned into a device. */

@@ -63,7 +63,7 @@ interface VirtioModel {
 function virtioPci(m: VirtioModel): QemuPciDeviceType {
   return {
     name: m.name,
-    properties: ["vectors", "disable-legacy", "disable-modern", "mac", "netdev", "serial", "rng"],
+    properties: ["vectors", "disable-legacy", "disable-modern", "mac", "netdev", "serial", "rng", "iommu_platform"],
     defaultRomfile: m.romfile,
     pcie: true,
     realize(ctx) {
@@ -117,7 +117,13 @@ function virtioPci(m: VirtioModel): QemuPciDeviceType {
       if (vectors > 0) msixInitExclusiveBar(cfg, vectors, 1);
       if (legacy) cfg.registerBar(0, PciBarType.IO, pow2ceil((vectors > 0 ? 24 : 20) + m.configLen));
       const mac = m.nic ? ctx.nextMac() : undefined;
-      return { ok: true, value: { config: cfg, bridge: null, ...(mac === undefined ? {} : { mac }) } };
+      // virtio_bus_device_plugged: without VIRTIO_F_IOMMU_PLATFORM the device reaches guest memory directly.
+      const iommuPlatform = ctx.props.get("iommu_platform");
+      if (iommuPlatform !== undefined && !["on", "off", "true", "false"].includes(iommuPlatform)) {
+        return { ok: false, error: { kind: "bad-property", arg: ctx.arg, property: "iommu_platform", message: `bad value ${iommuPlatform}` } };
+      }
+      const dmaAddressSpace = iommuPlatform === "on" || iommuPlatform === "true" ? "bus-master" : "memory";
+      return { ok: true, value: { config: cfg, bridge: null, dmaAddressSpace, ...(mac === undefined ? {} : { mac }) } };
     },
   };
 }

@@ -134,7 +134,8 @@ describe("DMA through the SMMU on the topology board", () => {
     const masters: [number, number, number][] = [[0, 1, 0], [0, 5, 1], [1, 0, 0], [3, 1, 0], [3, 2, 0], [4, 0, 0]];
     for (const [bus, slot, fn] of masters) {
       setMaster(m, bus, slot, fn);
-      m.interconnect.dma({ master: { kind: "pci", segment: 0, bus, devfn: pciDevfn(slot, fn) }, address: 0x8000, size: 4, access: "read" });
+      // An MSI write: the virtio functions' own DMA would bypass the SMMU (see below), their MSIs never do.
+      m.interconnect.dma({ master: { kind: "pci", segment: 0, bus, devfn: pciDevfn(slot, fn) }, address: 0x8000, size: 4, access: "write", kind: "msi" });
     }
     expect(stub.seen.map((t) => t.streamId)).toEqual([0x0008, 0x0029, 0x0100, 0x0300, 0x0300, 0x0400]);
   });
@@ -170,10 +171,10 @@ describe("DMA through the SMMU on the topology board", () => {
     m.attachIommu(VIRT_SMMU_NAME, new StubIommu(new Map([[0x0300, new Map([[0xffff_f, 0x0809_0]])]])));
     setMaster(m, 3, 1);
     setMaster(m, 3, 2);
-    const ok = m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(1, 0) }, address: 0xffff_f040, size: 4, access: "write", data: Uint8Array.of(1, 0, 0, 0) });
+    const ok = m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(1, 0) }, address: 0xffff_f040, size: 4, access: "write", kind: "msi", data: Uint8Array.of(1, 0, 0, 0) });
     expect(ok).toMatchObject({ outcome: "completed", pa: 0x0809_0040, target: "mmio", region: "gic-its", via: "iommu-translated", streamId: 0x0300 });
     expect(m.doorbells[0]?.received).toEqual([{ doorbell: "gicv3-its", pa: 0x0809_0040, value: 1, kind: "msi", deviceId: 0x0300 }]);
-    const bad = m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(2, 0) }, address: 0x0809_0040, size: 4, access: "write" });
+    const bad = m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(2, 0) }, address: 0x0809_0040, size: 4, access: "write", kind: "msi" });
     expect(bad).toEqual({
       outcome: "aborted",
       at: "iommu",
@@ -190,7 +191,7 @@ describe("DMA through the SMMU on the topology board", () => {
     const m = topo("acpi", trace);
     m.attachIommu(VIRT_SMMU_NAME, { translate: (t) => ({ kind: "bypass", pa: t.iova }) });
     setMaster(m, 3, 2);
-    m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(2, 0) }, address: 0x0809_0040, size: 4, access: "write", data: Uint8Array.of(7, 0, 0, 0) });
+    m.interconnect.dma({ master: { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(2, 0) }, address: 0x0809_0040, size: 4, access: "write", kind: "msi", data: Uint8Array.of(7, 0, 0, 0) });
     expect(trace).toEqual([
       { type: "msi-write", master: "0000:03:02.0", doorbell: "gicv3-its", deviceId: 0x0300, value: 7 },
       {
@@ -202,6 +203,52 @@ describe("DMA through the SMMU on the topology board", () => {
         result: { outcome: "completed", pa: 0x0809_0040, target: "mmio", region: "gic-its", via: "iommu-bypass", requesterId: 0x0300, streamId: 0x0300, iommu: VIRT_SMMU_NAME },
       },
     ]);
+  });
+});
+
+describe("QEMU virtio devices without iommu_platform reach memory directly", () => {
+  // virtio_bus_device_plugged: without VIRTIO_F_IOMMU_PLATFORM, vdev->dma_as = &address_space_memory. Only MSI-X
+  // writes (msix_notify → the PCI bus-master address space) pass through the SMMU — which is why the real 6.1 boot
+  // logged exactly one SMMU event for 03:02.0: its MSI, not its virtqueue traffic.
+  const nothingMapped = (): StubIommu => new StubIommu(new Map());
+
+  it("sends a virtio function's data DMA straight to RAM but its MSI through the IOMMU", () => {
+    const m = topo("acpi");
+    const stub = nothingMapped();
+    m.attachIommu(VIRT_SMMU_NAME, stub);
+    setMaster(m, 3, 2);
+    const master = { kind: "pci", segment: 0, bus: 3, devfn: pciDevfn(2, 0) } as const;
+    expect(m.interconnect.dma({ master, address: 0x4000_2000, size: 4, access: "write", pattern: 0x11 })).toEqual({
+      outcome: "completed", pa: 0x4000_2000, target: "ram", via: "direct", requesterId: 0x0300, streamId: 0x0300, iommu: VIRT_SMMU_NAME,
+    });
+    expect(stub.seen).toEqual([]);
+    expect(m.interconnect.dma({ master, address: 0x0809_0040, size: 4, access: "write", kind: "msi" })).toMatchObject({
+      outcome: "aborted", at: "iommu", eventId: 0x10, streamId: 0x0300,
+    });
+    expect(stub.seen.map((t) => [t.streamId, t.iova])).toEqual([[0x0300, 0x0809_0040]]);
+  });
+
+  it("translates the data DMA of a virtio function with iommu_platform=on, and of non-virtio devices", () => {
+    const m = machine({
+      iommu: "smmuv3",
+      firmware: "acpi",
+      devices: ["virtio-rng-pci,iommu_platform=on", "pcie-root-port,id=rp1,chassis=1", "e1000e,romfile=,bus=rp1"],
+      memoryBytes: 2 ** 30,
+    });
+    const stub = nothingMapped();
+    m.attachIommu(VIRT_SMMU_NAME, stub);
+    setMaster(m, 0, 1);
+    setMaster(m, 1, 0);
+    for (const [bus, slot] of [[0, 1], [1, 0]] as const) {
+      expect(m.interconnect.dma({ master: { kind: "pci", segment: 0, bus, devfn: pciDevfn(slot, 0) }, address: 0x4000_2000, size: 4, access: "read" })).toMatchObject({
+        outcome: "aborted", at: "iommu", eventId: 0x10,
+      });
+    }
+    expect(stub.seen.map((t) => t.streamId)).toEqual([0x0008, 0x0100]);
+  });
+
+  it("rejects a bad iommu_platform value as QEMU does", () => {
+    expect(buildQemuVirtBoard({ devices: ["virtio-rng-pci,iommu_platform=maybe"] })).toMatchObject({ ok: false, error: { kind: "bad-property", property: "iommu_platform" } });
   });
 });
 

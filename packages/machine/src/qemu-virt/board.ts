@@ -105,6 +105,7 @@ export function buildQemuVirtBoard(options: QemuVirtOptions = {}): Result<QemuVi
     devfn: f.devfn,
     config: f.device.config.toImage(),
     bridge: f.device.bridge === null ? null : { secondaryExpress: f.device.bridge.secondaryExpress },
+    ...(f.device.dmaAddressSpace === undefined ? {} : { dmaAddressSpace: f.device.dmaAddressSpace }),
   }));
   // Bus numbers as depth-first enumeration assigns them, on a scratch copy of the hierarchy.
   const described = describePciTopology(0, 0, inputs.map((input, i) => ({ ...input, model: functions[i]?.type ?? "unknown" })));
