@@ -12,7 +12,7 @@ import type { SmmuV3IdRegisters } from "./registers";
 import { SmmuV3State, type SmmuV3Counters } from "./state";
 import type { DecodedSte } from "./ste";
 import type { SmmuTraceSink, SmmuV3Irqs } from "./trace";
-import { translate, type SmmuV3Transaction } from "./translate";
+import { translate, translateFull, type SmmuV3Transaction } from "./translate";
 
 /** What {@link createSmmuV3} takes. */
 export interface SmmuV3Options {
@@ -103,6 +103,14 @@ const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | Big
  * mmio.register("smmuv3", 0x9050000, SMMU_MMIO_SIZE, smmu);
  */
 export function createSmmuV3(options: SmmuV3Options): SmmuV3 {
+  return createSmmuV3WithPaths(options, true);
+}
+
+/**
+ * {@link createSmmuV3}, optionally without the translate hot path (every transaction through the full flow), so
+ * tests can check that the hot path changes nothing. Internal: not exported from the package.
+ */
+export function createSmmuV3WithPaths(options: SmmuV3Options, hotPath: boolean): SmmuV3 {
   const config = resolveSmmuV3Config(options.config);
   const s = new SmmuV3State(options.name, options.memory, config, options.irq ?? {}, options.trace ?? null);
   return {
@@ -112,7 +120,7 @@ export function createSmmuV3(options: SmmuV3Options): SmmuV3 {
     write32: (offset, value) => writeRegister32(s, offset, value),
     read64: (offset) => readRegister64(s, offset),
     write64: (offset, value) => writeRegister64(s, offset, value),
-    translate: (txn) => translate(s, txn),
+    translate: hotPath ? (txn) => translate(s, txn) : (txn) => translateFull(s, txn),
     registers: () => ({
       ...s.idr,
       cr0: s.cr0,

@@ -8,7 +8,7 @@ import { encodeCommand, type SmmuCommand } from "./commands";
 import { decodeEventRecord, type DecodedEventRecord } from "./events";
 import { queueEmpty, queueEntryAddress, queueIncrement } from "./queues";
 import { SMMU_MMIO_SIZE, SMMU_REG } from "./registers";
-import { createSmmuV3, type SmmuV3 } from "./smmuv3";
+import { createSmmuV3WithPaths, type SmmuV3 } from "./smmuv3";
 import type { SmmuHwEvent } from "./trace";
 import type { SmmuV3ConfigInput } from "./config";
 
@@ -29,7 +29,10 @@ export class SmmuTestBoard {
   /** Software's last-read EVENTQ_PROD (Linux's `llq.prod`). */
   #evtqProd = 0;
 
-  constructor(config?: SmmuV3ConfigInput, options: { readonly trace?: boolean; readonly memory?: PhysicalMemoryPort } = {}) {
+  constructor(
+    config?: SmmuV3ConfigInput,
+    options: { readonly trace?: boolean; readonly memory?: PhysicalMemoryPort; readonly hotPath?: boolean } = {},
+  ) {
     if (options.memory !== undefined) {
       this.memory = options.memory;
     } else {
@@ -38,7 +41,7 @@ export class SmmuTestBoard {
       ram.addRam({ name: "ram", base: 0x40000000, size: 0x40000000 });
       this.memory = ram;
     }
-    this.smmu = createSmmuV3({
+    this.smmu = createSmmuV3WithPaths({
       name: "9050000.smmuv3",
       memory: this.memory,
       ...(config === undefined ? {} : { config }),
@@ -48,7 +51,7 @@ export class SmmuTestBoard {
         cmdSync: () => this.irqs.push("cmd-sync"),
       },
       ...(options.trace === false ? {} : { trace: { emit: (e: SmmuHwEvent) => this.events.push(e) } }),
-    });
+    }, options.hotPath ?? true);
     this.mmio.register("smmuv3", TEST_SMMU_BASE, SMMU_MMIO_SIZE, this.smmu);
   }
 
@@ -256,7 +259,7 @@ export class TestPageTable {
 export function stage1Board(
   sids: readonly { readonly sid: number; readonly asid?: number; readonly tg0?: number; readonly t0sz?: number; readonly r?: boolean; readonly affd?: boolean }[],
   config?: SmmuV3ConfigInput,
-  options: { readonly trace?: boolean; readonly memory?: PhysicalMemoryPort } = {},
+  options: { readonly trace?: boolean; readonly memory?: PhysicalMemoryPort; readonly hotPath?: boolean } = {},
 ): { readonly board: SmmuTestBoard; readonly tables: Map<number, TestPageTable> } {
   const board = new SmmuTestBoard(config, options);
   const tables = new Map<number, TestPageTable>();

@@ -64,8 +64,8 @@ export function translate(s: SmmuV3State, txn: SmmuV3Transaction): TranslateOutc
   return translateFull(s, txn);
 }
 
-/** The whole translation flow (smmuv3-model.md §2.6). */
-function translateFull(s: SmmuV3State, txn: SmmuV3Transaction): TranslateOutcome {
+/** The whole translation flow (smmuv3-model.md §2.6); {@link translate} without its hot path. */
+export function translateFull(s: SmmuV3State, txn: SmmuV3Transaction): TranslateOutcome {
   const iova = txn.iova;
   if (!(iova >= 0 && iova <= MAX_ADDR) || !(txn.size > 0)) return unsupported(s, txn);
   if (txn.ssid !== undefined || txn.atsTranslated === true) return translateSpecial(s, txn);
