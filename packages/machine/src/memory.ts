@@ -41,7 +41,6 @@ export interface RamRegion {
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
-const PAGE_MASK = PAGE_SIZE - 1;
 const TWO_32 = 0x1_0000_0000;
 
 /**
@@ -49,10 +48,12 @@ const TWO_32 = 0x1_0000_0000;
  */
 export class PhysicalMemory implements PhysicalMemoryPort {
   readonly #regions: RamRegion[] = [];
-  readonly #pages = new Map<number, DataView>();
-  // One-entry lookup cache: walks and queue scans touch the same page repeatedly.
-  #lastPfn = -1;
-  #lastPage: DataView | undefined;
+  /** Written pages by page frame number. Only pages inside RAM are ever created, so a hit means "backed". */
+  readonly #pages = new Map<number, Page>();
+  // A small direct-mapped cache of page lookups: a stage-1 walk touches four table pages in turn, and queue or
+  // stream-table scans stay on one page, so four slots keyed by the low bits of the frame number catch most reads.
+  readonly #cachePfn = [-1, -1, -1, -1];
+  readonly #cachePage: (Page | undefined)[] = [undefined, undefined, undefined, undefined];
 
   /** Declares a RAM region. Regions must not overlap. */
   addRam(region: RamRegion): void {
@@ -86,45 +87,58 @@ export class PhysicalMemory implements PhysicalMemoryPort {
     return this.#pages.size;
   }
 
-  #page(pfn: number, create: boolean): DataView | undefined {
-    if (pfn === this.#lastPfn) return this.#lastPage;
-    let page = this.#pages.get(pfn);
-    if (page === undefined) {
-      if (!this.isBacked(pfn * PAGE_SIZE, PAGE_SIZE) && !this.isBacked(pfn * PAGE_SIZE)) return undefined;
-      if (!create) return ZERO_PAGE;
-      page = new DataView(new ArrayBuffer(PAGE_SIZE));
-      this.#pages.set(pfn, page);
+  /** The written page with frame number `pfn`, if any (through the lookup cache). */
+  #lookup(pfn: number): Page | undefined {
+    const slot = pfn & 3;
+    if (this.#cachePfn[slot] === pfn) return this.#cachePage[slot];
+    const page = this.#pages.get(pfn);
+    if (page !== undefined) {
+      this.#cachePfn[slot] = pfn;
+      this.#cachePage[slot] = page;
     }
-    this.#lastPfn = pfn;
-    this.#lastPage = page;
     return page;
   }
 
+  /** The page with frame number `pfn`, created (zeroed) if it is RAM and not yet written; `undefined` if not RAM. */
+  #pageForWrite(pfn: number): Page | undefined {
+    const page = this.#lookup(pfn);
+    if (page !== undefined) return page;
+    if (!this.isBacked(pfn * PAGE_SIZE)) return undefined;
+    const buffer = new ArrayBuffer(PAGE_SIZE);
+    const created: Page = { view: new DataView(buffer), words: new Uint32Array(buffer), bytes: new Uint8Array(buffer) };
+    this.#pages.set(pfn, created);
+    return created;
+  }
+
   read8(pa: PhysAddr): number {
-    if (!this.isBacked(pa)) return BUS_ERROR;
-    const page = this.#page(Math.floor(pa / PAGE_SIZE), false);
-    return page === undefined ? BUS_ERROR : page.getUint8(pa & PAGE_MASK);
+    const pfn = frameOf(pa);
+    const off = pa - pfn * PAGE_SIZE;
+    const page = this.#lookup(pfn);
+    if (page !== undefined) return page.bytes[off] as number;
+    return this.isBacked(pa) ? 0 : BUS_ERROR;
   }
 
   read16(pa: PhysAddr): number {
-    const off = pa % PAGE_SIZE;
-    if (off <= PAGE_SIZE - 2 && this.isBacked(pa, 2)) {
-      const page = this.#page((pa - off) / PAGE_SIZE, false);
-      if (page !== undefined) return page.getUint16(off, true);
+    const pfn = frameOf(pa);
+    const off = pa - pfn * PAGE_SIZE;
+    if (off <= PAGE_SIZE - 2) {
+      const page = this.#lookup(pfn);
+      if (page !== undefined) return page.view.getUint16(off, true);
+      if (this.isBacked(pa, 2)) return 0;
     }
     return this.#readSlow(pa, 2);
   }
 
   read32(pa: PhysAddr): number {
-    const off = pa % PAGE_SIZE;
+    const pfn = frameOf(pa);
+    const off = pa - pfn * PAGE_SIZE;
     if (off <= PAGE_SIZE - 4) {
-      if (pa === this.#lastPfn * PAGE_SIZE + off && this.#lastPage !== undefined && this.#lastPage !== ZERO_PAGE) {
-        return this.#lastPage.getUint32(off, true);
+      const page = this.#lookup(pfn);
+      if (page !== undefined) {
+        // Aligned reads index the word view (host little-endian, as every platform Node runs on here is).
+        return (off & 3) === 0 ? (page.words[off >>> 2] as number) : page.view.getUint32(off, true);
       }
-      if (this.isBacked(pa, 4)) {
-        const page = this.#page((pa - off) / PAGE_SIZE, false);
-        if (page !== undefined) return page.getUint32(off, true);
-      }
+      if (this.isBacked(pa, 4)) return 0;
     }
     return this.#readSlow(pa, 4);
   }
@@ -145,10 +159,11 @@ export class PhysicalMemory implements PhysicalMemoryPort {
   }
 
   write8(pa: PhysAddr, value: number): boolean {
-    if (!this.isBacked(pa)) return false;
-    const page = this.#page(Math.floor(pa / PAGE_SIZE), true);
+    const pfn = frameOf(pa);
+    const off = pa - pfn * PAGE_SIZE;
+    const page = this.#pageForWrite(pfn);
     if (page === undefined) return false;
-    page.setUint8(pa & PAGE_MASK, value & 0xff);
+    page.bytes[off] = value & 0xff;
     return true;
   }
 
@@ -157,11 +172,13 @@ export class PhysicalMemory implements PhysicalMemoryPort {
   }
 
   write32(pa: PhysAddr, value: number): boolean {
-    const off = pa % PAGE_SIZE;
-    if (off <= PAGE_SIZE - 4 && this.isBacked(pa, 4)) {
-      const page = this.#page((pa - off) / PAGE_SIZE, true);
+    const pfn = frameOf(pa);
+    const off = pa - pfn * PAGE_SIZE;
+    if (off <= PAGE_SIZE - 4) {
+      const page = this.#pageForWrite(pfn);
       if (page === undefined) return false;
-      page.setUint32(off, value >>> 0, true);
+      if ((off & 3) === 0) page.words[off >>> 2] = value >>> 0;
+      else page.view.setUint32(off, value >>> 0, true);
       return true;
     }
     return this.#writeLe(pa, value >>> 0, 4);
@@ -191,8 +208,8 @@ export class PhysicalMemory implements PhysicalMemoryPort {
       const addr = pa + done;
       const off = addr % PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - off);
-      const page = this.#pages.get((addr - off) / PAGE_SIZE);
-      if (page !== undefined) out.set(new Uint8Array(page.buffer, off, n), done);
+      const page = this.#lookup((addr - off) / PAGE_SIZE);
+      if (page !== undefined) out.set(page.bytes.subarray(off, off + n), done);
       done += n;
     }
     return out;
@@ -205,16 +222,29 @@ export class PhysicalMemory implements PhysicalMemoryPort {
       const addr = pa + done;
       const off = addr % PAGE_SIZE;
       const n = Math.min(bytes.length - done, PAGE_SIZE - off);
-      const page = this.#page((addr - off) / PAGE_SIZE, true);
+      const page = this.#pageForWrite((addr - off) / PAGE_SIZE);
       if (page === undefined) return false;
-      new Uint8Array(page.buffer, off, n).set(bytes.subarray(done, done + n));
+      page.bytes.set(bytes.subarray(done, done + n), off);
       done += n;
     }
     return true;
   }
 }
 
-const ZERO_PAGE = new DataView(new ArrayBuffer(PAGE_SIZE));
+/**
+ * The page frame number of `pa`. Below 2^43 the quotient fits an int32, and `| 0` keeps the arithmetic in small
+ * integers (a `%` on a double address costs an fmod call on every access).
+ */
+function frameOf(pa: PhysAddr): number {
+  return pa < 0x800_0000_0000 ? (pa / PAGE_SIZE) | 0 : Math.floor(pa / PAGE_SIZE);
+}
+
+/** One written 4 KiB page, with the views the accessors use. */
+interface Page {
+  readonly view: DataView;
+  readonly words: Uint32Array;
+  readonly bytes: Uint8Array;
+}
 
 /** Splits a 64-bit value held as two 32-bit halves into one number, when it fits (< 2^53). */
 export function join64(lo: number, hi: number): number {
