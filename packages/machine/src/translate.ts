@@ -12,6 +12,10 @@ export interface IommuTransaction {
   readonly iova: number;
   readonly access: "read" | "write";
   readonly size: number;
+  /** SubstreamID (PASID), when the master supplies one (PCIe PASID prefix). QEMU 7.2 never does. */
+  readonly ssid?: number;
+  /** An ATS-translated transaction (the device already holds a translation from the ATC). */
+  readonly atsTranslated?: boolean;
 }
 
 /** What the IOMMU did with a transaction. */
