@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { DRIVER_CORE_ERAS } from "@dmasim/driver-core";
+import { PROFILES, PROFILE_NAMES, defineProfile } from "@dmasim/kernel";
+
+describe("profiles", () => {
+  it("are the five generations, in order, with the hypothetical one labelled", () => {
+    expect(PROFILE_NAMES).toEqual(["v4.7", "v4.8", "v4.8-not-bound", "v4.12", "v6.1"]);
+    expect(PROFILES["v4.8-not-bound"].hypothetical).toBe(true);
+    expect(PROFILES["v4.8-not-bound"].label).toMatch(/hypothetical, never merged/);
+    expect(PROFILE_NAMES.filter((n) => PROFILES[n].hypothetical)).toEqual(["v4.8-not-bound"]);
+  });
+
+  it("differ where the kernels differ (§c): the DMA policy, where DMA is configured, the SMMU initcall", () => {
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].dmaSetup)).toEqual(["add-device-queue", "bind-driver", "bind-driver-not-bound", "probe-time", "modern"]);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].pciDmaConfigure)).toEqual(["creation", "creation", "creation", "probe", "probe"]);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].smmuDriver.initcall)).toEqual(["subsys", "subsys", "subsys", "device", "device"]);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].iommu.busNotifierReturn)).toEqual(["raw-errno", "raw-errno", "raw-errno", "done-ok", "done-ok"]);
+    expect(PROFILES["v4.8"].driverCore).toBe(DRIVER_CORE_ERAS["v4.7"]);
+    expect(PROFILES["v6.1"].driverCore.deferredProbeTimeoutUs).toBe(10_000_000);
+    expect(PROFILES["v6.1"].smmuDriver.disableBypass).toBe(true);
+  });
+});
+
+describe("defineProfile", () => {
+  it("overrides switches and labels the result as custom", () => {
+    const r = defineProfile(PROFILES["v4.12"], { name: "v4.12-late-acs", acpi: { enableAcsAtIortInit: false } });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.acpi).toEqual({ opsAtCreation: false, enableAcsAtIortInit: false });
+    expect(r.value.iommu).toBe(PROFILES["v4.12"].iommu);
+    expect(r.value.label).toBe("v4.12-late-acs (custom, from v4.12)");
+  });
+
+  it("rejects unknown switches and wrong values, naming each path", () => {
+    const r = defineProfile(PROFILES["v6.1"], {
+      iommu: { probePth: "x" } as never,
+      dmaSetup: "sometimes" as never,
+      smmuDriver: { disableBypass: "yes" as never, buses: ["isa"] as never },
+      driverCore: { deferredProbeTimeoutUs: -5 },
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.map((e) => e.path)).toEqual(["iommu.probePth", "dmaSetup", "smmuDriver.disableBypass", "smmuDriver.buses", "driverCore.deferredProbeTimeoutUs"]);
+    expect(r.error[1]?.message).toMatch(/expected one of "add-device-queue"/);
+  });
+
+  it("accepts a null timeout (no timeout work) where the base has a number", () => {
+    const r = defineProfile(PROFILES["v6.1"], { driverCore: { deferredProbeTimeoutUs: null } });
+    expect(r.ok && r.value.driverCore.deferredProbeTimeoutUs).toBe(null);
+  });
+});
