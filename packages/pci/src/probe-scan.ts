@@ -150,7 +150,7 @@ export function pciScanBridgeExtend(sys: PciSubsystem, bus: PciBus, dev: PciDev,
         child.primary = primary;
         child.busnEnd = subordinate;
       }
-      const cmax = pciScanChildBusExtend(sys, child, subordinate - secondary);
+      const cmax = rescanGuard(child) ? pciScanChildBusExtend(sys, child, subordinate - secondary) : child.busnEnd;
       if (cmax > subordinate) sys.warn(dev, PROBE_C, `bridge has subordinate ${hex2(subordinate)} but max busn ${hex2(cmax)}`);
       if (subordinate > max) max = subordinate;
       emitBusNumbers(sys, dev, "firmware");
@@ -161,6 +161,12 @@ export function pciScanBridgeExtend(sys: PciSubsystem, bus: PciBus, dev: PciDev,
   } else {
     pciWriteConfig(dev, PciReg.STATUS, 2, 0xffff);
     const next = max + 1;
+    // Bus numbers are 8 bits: with none left the bridge stays unnumbered (the stable fix "PCI: Fix pci_scan_bridge_extend
+    // next_busnr overflow", Nam Cao 2024, Cc stable all; without it the number wraps to 0 and the scan recurses).
+    if (next > 0xff) {
+      pciWriteConfig(dev, PciReg.BRIDGE_CONTROL, 2, bctl);
+      return max;
+    }
     child = sys.findBus(bus.domain, next);
     if (child === null) {
       child = pciAddNewBus(sys, bus, dev, next);
@@ -171,7 +177,7 @@ export function pciScanBridgeExtend(sys: PciSubsystem, bus: PciBus, dev: PciDev,
     const cur = pciReadConfig(dev, PciReg.PRIMARY_BUS, 4);
     const value = ((cur & 0xff00_0000) | child.primary | (child.busnStart << 8) | (child.busnEnd << 16)) >>> 0;
     pciWriteConfig(dev, PciReg.PRIMARY_BUS, 4, value);
-    max = pciScanChildBusExtend(sys, child, available);
+    max = rescanGuard(child) ? pciScanChildBusExtend(sys, child, available) : Math.max(max, child.busnEnd);
     updateBusnResEnd(sys, child, max);
     pciWriteConfig(dev, PciReg.SUBORDINATE_BUS, 1, max);
     emitBusNumbers(sys, dev, "kernel");
@@ -186,6 +192,15 @@ export function pciScanBridgeExtend(sys: PciSubsystem, bus: PciBus, dev: PciDev,
   }
   pciWriteConfig(dev, PciReg.BRIDGE_CONTROL, 2, bctl);
   return max;
+}
+
+/**
+ * Whether to walk `child`: Linux re-walks a bus it reaches again (a bus behind two bridges, or a number firmware
+ * reused), which on real topologies only re-finds known functions. The model walks each bus once per enumeration so
+ * that adversarial config spaces (every devfn a bridge to the same bus) cannot make the scan exponential.
+ */
+function rescanGuard(child: PciBus): boolean {
+  return !child.isAdded;
 }
 
 function hex2(n: number): string {

@@ -45,14 +45,19 @@ export function fixtureOptions(cmdFile: string): QemuVirtOptions {
 }
 
 /** Builds the machine and the PCI-less part of the kernel. */
-export function makeKernel(options: QemuVirtOptions, pci: { era?: PciEra; hooks?: PciHooks } = {}): TestKernel {
+export function makeKernel(options: QemuVirtOptions, pci: { era?: PciEra; hooks?: PciHooks; atsDisabled?: boolean } = {}): TestKernel {
   const built = buildQemuVirtBoard(options);
   if (!built.ok) throw new Error(JSON.stringify(built.error));
   const machine = instantiateBoard(built.value.board);
   if (!machine.ok) throw new Error(JSON.stringify(machine.error));
   const trace = new Trace<TestEvent>();
   const core = new DriverCore({ era: DRIVER_CORE_ERAS["v6.1"], trace });
-  const sys = registerPciBus(core, { trace, era: pci.era ?? PCI_ERAS["v6.1"], ...(pci.hooks === undefined ? {} : { hooks: pci.hooks }) });
+  const sys = registerPciBus(core, {
+    trace,
+    era: pci.era ?? PCI_ERAS["v6.1"],
+    ...(pci.hooks === undefined ? {} : { hooks: pci.hooks }),
+    ...(pci.atsDisabled === undefined ? {} : { atsDisabled: pci.atsDisabled }),
+  });
   if (!sys.ok) throw new Error(`pci bus: ${sys.error}`);
   return { trace, core, pci: sys.value, machine: machine.value, hostDevice: null };
 }
