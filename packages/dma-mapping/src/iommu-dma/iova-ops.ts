@@ -1,0 +1,198 @@
+/**
+ * iommu-dma's IOVA handling and the map/unmap core every `iommu_dma_ops` member goes through: allocate an IOVA
+ * range (rcache, then the tree; PCI devices below 4 GiB first), map it with `iommu_map`, and on unmap clear the PTEs
+ * with `iommu_unmap_fast`, then either invalidate now (`iommu_iotlb_sync`: strict) or hand the range to the flush
+ * queue (DMA-FQ).
+ *
+ * @see drivers/iommu/dma-iommu.c iommu_dma_alloc_iova, iommu_dma_free_iova, __iommu_dma_map, __iommu_dma_unmap
+ */
+import { makeIotlbGather, IommuProt, type IommuIotlbGather } from "@dmasim/iommu";
+import type { Device } from "@dmasim/driver-core";
+import type { DmaContext } from "../context";
+import type { DmaIommuDomain } from "../iommu-backend";
+import { IOVA_RANGE_CACHE_MAX_SIZE } from "../iova/rcache";
+import { DMA_MAPPING_ERROR, DmaAttr, dmaBitMask, type DmaAddr, type DmaDirection } from "../types";
+import { cookieOf, type IommuDmaCookie } from "./cookie";
+
+const MASK_32 = dmaBitMask(32);
+
+/** `roundup_pow_of_two(n)`. */
+function roundupPow2(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+}
+
+/**
+ * `dma_info_to_prot(dir, coherent, attrs)`: IOMMU_READ for to-device, IOMMU_WRITE for from-device, both for
+ * bidirectional; IOMMU_CACHE for a coherent master; IOMMU_PRIV for DMA_ATTR_PRIVILEGED.
+ *
+ * @see drivers/iommu/dma-iommu.c dma_info_to_prot
+ */
+export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: number): number {
+  let prot = coherent ? IommuProt.IOMMU_CACHE : 0;
+  if ((attrs & DmaAttr.PRIVILEGED) !== 0) prot |= IommuProt.IOMMU_PRIV;
+  switch (dir) {
+    case "bidirectional":
+      return prot | IommuProt.IOMMU_READ | IommuProt.IOMMU_WRITE;
+    case "to-device":
+      return prot | IommuProt.IOMMU_READ;
+    case "from-device":
+      return prot | IommuProt.IOMMU_WRITE;
+    case "none":
+      return 0;
+  }
+}
+
+/** The domain iommu-dma maps `dev`'s DMA through in this era (default domain modern, current domain v4.x). */
+export function dmaDomainOf(ctx: DmaContext, dev: Device): DmaIommuDomain | null {
+  const iommu = ctx.iommu;
+  if (iommu === null) return null;
+  return ctx.era.iommuDma.dmaDomain === "default" ? iommu.getDmaDomain(dev) : iommu.getDomainForDev(dev);
+}
+
+/** The domain and initialised cookie for a DMA on `dev`, or null after tracing why (the kernel would oops). */
+export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: DmaIommuDomain; cookie: IommuDmaCookie } | null {
+  const domain = dmaDomainOf(ctx, dev);
+  const cookie = cookieOf(domain);
+  if (domain === null || cookie === null || cookie.iovad === null) {
+    ctx.trace.emit({
+      type: "iommu-dma-error",
+      device: dev.name,
+      message: domain === null ? "iommu_dma_ops on a device with no IOMMU domain" : "iommu_dma_ops on a domain without an initialised iova cookie",
+    });
+    return null;
+  }
+  return { domain, cookie };
+}
+
+/**
+ * `iommu_dma_alloc_iova(domain, size, dma_limit, dev)`: an IOVA for `size` bytes (already granule-aligned) below the
+ * device's limit, or 0. Sizes that the range caches hold are rounded up to a power of two so a freed range goes back
+ * into the right cache.
+ *
+ * @see drivers/iommu/dma-iommu.c iommu_dma_alloc_iova
+ */
+export function iommuDmaAllocIova(
+  ctx: DmaContext,
+  dev: Device,
+  domain: DmaIommuDomain,
+  cookie: IommuDmaCookie,
+  size: number,
+  dmaLimit: number,
+): number {
+  const iovad = cookie.iovad;
+  if (iovad === null) return 0;
+  const era = ctx.era.iommuDma;
+  const pages = size / iovad.granule;
+  const st = ctx.state(dev);
+  let limit = dmaLimit;
+  if (st.busDmaLimit > 0) limit = Math.min(limit, st.busDmaLimit);
+  if (domain.geometry.forceAperture) limit = Math.min(limit, domain.geometry.apertureEnd);
+  let pfn = 0;
+  let from: "rcache" | "tree" | "failed" = "failed";
+  let limitPfn = Math.floor(limit / iovad.granule);
+  if (era.rcache === null) {
+    // v4.7 __alloc_iova: alloc_iova(iovad, length, dma_limit >> shift, true), no caches, no 32-bit first.
+    const node = iovad.allocIova(pages, limitPfn, true);
+    if (node !== null) {
+      pfn = node.pfnLo;
+      from = "tree";
+    }
+  } else {
+    const len = pages < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1) ? roundupPow2(pages) : pages;
+    if (era.pciSacFirst && limit > MASK_32 && ctx.platform.isPci?.(dev) === true) {
+      const got = iovad.allocIovaFast(len, Math.floor(MASK_32 / iovad.granule), false);
+      if (got !== null) {
+        pfn = got.pfn;
+        from = got.from;
+        limitPfn = Math.floor(MASK_32 / iovad.granule);
+      }
+    }
+    if (pfn === 0) {
+      const got = iovad.allocIovaFast(len, limitPfn, true);
+      if (got !== null) {
+        pfn = got.pfn;
+        from = got.from;
+      }
+    }
+  }
+  const iova = pfn * iovad.granule;
+  ctx.trace.emit({ type: "iova-alloc", domain: cookie.label, device: dev.name, pages, limitPfn, iova, from });
+  return iova;
+}
+
+/**
+ * `iommu_dma_free_iova(cookie, iova, size, gather)`: to the flush queue when the unmap was queued, else back to the
+ * allocator (range cache first when the era has them).
+ *
+ * @see drivers/iommu/dma-iommu.c iommu_dma_free_iova
+ */
+export function iommuDmaFreeIova(ctx: DmaContext, cookie: IommuDmaCookie, iova: number, size: number, gather: IommuIotlbGather | null): void {
+  const iovad = cookie.iovad;
+  if (iovad === null) return;
+  const pfn = iovad.pfn(iova);
+  const pages = size / iovad.granule;
+  if (gather !== null && gather.queued && cookie.fq !== null) {
+    cookie.fq.queue(pfn, pages);
+    ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to: "flush-queue" });
+    return;
+  }
+  let to: "rcache" | "tree";
+  if (iovad.rcaches !== null) to = iovad.freeIovaFast(pfn, pages);
+  else {
+    iovad.freeIova(pfn);
+    to = "tree";
+  }
+  ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to });
+}
+
+/**
+ * `__iommu_dma_map(dev, phys, size, prot, dma_mask)`: IOVA + `iommu_map`; returns the bus address (IOVA plus the
+ * buffer's offset in its granule) or `DMA_MAPPING_ERROR`.
+ *
+ * @see drivers/iommu/dma-iommu.c __iommu_dma_map
+ */
+export function iommuDmaMap(ctx: DmaContext, dev: Device, pa: number, size: number, prot: number, dmaMask: number): DmaAddr {
+  const found = dmaCookieFor(ctx, dev);
+  if (found === null) return DMA_MAPPING_ERROR;
+  const { domain, cookie } = found;
+  const iovad = cookie.iovad;
+  if (iovad === null || ctx.iommu === null) return DMA_MAPPING_ERROR;
+  const off = iovad.offset(pa);
+  const len = iovad.align(size + off);
+  const iova = iommuDmaAllocIova(ctx, dev, domain, cookie, len, dmaMask);
+  if (iova === 0) return DMA_MAPPING_ERROR;
+  if (ctx.iommu.map(domain, iova, pa - off, len, prot) !== 0) {
+    iommuDmaFreeIova(ctx, cookie, iova, len, null);
+    return DMA_MAPPING_ERROR;
+  }
+  return iova + off;
+}
+
+/**
+ * `__iommu_dma_unmap(dev, dma_addr, size)`: clear the PTEs (leaf invalidations gathered), then either sync now or let
+ * the flush queue do it; then free the IOVA.
+ *
+ * @see drivers/iommu/dma-iommu.c __iommu_dma_unmap
+ */
+export function iommuDmaUnmap(ctx: DmaContext, dev: Device, dmaAddr: DmaAddr, size: number): void {
+  const found = dmaCookieFor(ctx, dev);
+  if (found === null || ctx.iommu === null) return;
+  const { domain, cookie } = found;
+  const iovad = cookie.iovad;
+  if (iovad === null) return;
+  const off = iovad.offset(dmaAddr);
+  const iova = dmaAddr - off;
+  const len = iovad.align(size + off);
+  const gather = makeIotlbGather();
+  gather.queued = cookie.fq !== null;
+  const unmapped = ctx.iommu.unmap(domain, iova, len, gather);
+  if (unmapped !== len) {
+    ctx.trace.emit({
+      type: "iommu-dma-error",
+      device: dev.name,
+      message: `WARN_ON(unmapped != size): unmapped 0x${unmapped.toString(16)} of 0x${len.toString(16)} at 0x${iova.toString(16)}`,
+    });
+  }
+  if (!gather.queued) ctx.iommu.iotlbSync(domain, gather);
+  iommuDmaFreeIova(ctx, cookie, iova, len, gather);
+}
