@@ -18,6 +18,7 @@ import {
   instantiateBoard,
   parseQemuCommandLine,
   qemuVirtOptionsFromCommandLine,
+  type Board,
   type MachineInstance,
   type QemuVirtOptions,
 } from "@dmasim/machine";
@@ -44,11 +45,23 @@ export function fixtureOptions(cmdFile: string): QemuVirtOptions {
   return qemuVirtOptionsFromCommandLine(cmd.value);
 }
 
-/** Builds the machine and the PCI-less part of the kernel. */
-export function makeKernel(options: QemuVirtOptions, pci: { era?: PciEra; hooks?: PciHooks; atsDisabled?: boolean } = {}): TestKernel {
+/** Options of the PCI subsystem in a test kernel. */
+export interface TestPciOptions {
+  readonly era?: PciEra;
+  readonly hooks?: PciHooks;
+  readonly atsDisabled?: boolean;
+}
+
+/** Builds the `virt` machine of `options` and a kernel with the `pci` bus registered. */
+export function makeKernel(options: QemuVirtOptions, pci: TestPciOptions = {}): TestKernel {
   const built = buildQemuVirtBoard(options);
   if (!built.ok) throw new Error(JSON.stringify(built.error));
-  const machine = instantiateBoard(built.value.board);
+  return makeKernelOnBoard(built.value.board, pci);
+}
+
+/** A kernel on any board description. */
+export function makeKernelOnBoard(board: Board, pci: TestPciOptions = {}): TestKernel {
+  const machine = instantiateBoard(board);
   if (!machine.ok) throw new Error(JSON.stringify(machine.error));
   const trace = new Trace<TestEvent>();
   const core = new DriverCore({ era: DRIVER_CORE_ERAS["v6.1"], trace });
