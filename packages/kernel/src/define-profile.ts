@@ -27,11 +27,19 @@ export const SWITCH_VALUES: Readonly<Record<string, readonly (string | number | 
   "iommu.probePath": ["add_device", "probe_device"],
   "iommu.busNotifierReturn": ["raw-errno", "done-ok"],
   "iommu.defaultDomainPolicy": ["always-dma", "def-domain-type", "modern"],
-  "iommu.opsLookup": ["of-iommu-set-ops", "iommu-device-register"],
-  "iommu.ofIommuAfterBoot": ["no-iommu", "check-state"],
-  "iommu.iortIdCountRule": ["v4.12", "v6.1"],
-  dmaSetup: ["add-device-queue", "bind-driver", "bind-driver-not-bound", "probe-time", "modern"],
-  pciDmaConfigure: ["creation", "probe"],
+  "iommu.opsLookup": ["of-set-ops", "iommu-device"],
+  "iommu.ofIommuMissingOps": ["no-iommu", "of-table", "check-state"],
+  "iommu.ofPciAliases": ["unsupported", "last", "each"],
+  "iommu.iortDriverCheck": ["none", "builtin", "enabled"],
+  "iommu.groupJoinLog": ["pr-info", "dev-info"],
+  "iommu.subsysInitLog": ["none", "type", "type-and-policy"],
+  "dma.generation": ["v4.7", "v4.8", "v4.8-not-bound", "v4.12", "v6.1"],
+  "dma.nullOps": ["dummy", "direct"],
+  "dma.archDefaultOps": ["swiotlb", "none"],
+  "dma.iommuDma.dmaDomain": ["current", "default"],
+  arm64DmaSetup: ["v4.7", "v4.8", "v4.8-not-bound", "v4.12", "v6.1"],
+  "pci.dmaConfigureAt": ["device-add", "probe"],
+  "pci.acsEnableAt": ["init-capabilities", "dma-configure"],
   platformDmaConfigure: ["creation", "probe"],
   "smmuDriver.initcall": ["subsys", "device"],
   "smmuDriver.registration": ["init", "probe"],
@@ -62,7 +70,8 @@ function checkValue(path: string, base: unknown, value: unknown, errors: Profile
   }
   const bk = kindOf(base);
   const vk = kindOf(value);
-  // Nullable numbers (the deferred-probe timeout): null or a non-negative integer.
+  // Nullable numbers and nullable objects (the deferred-probe timeout, the rcache geometry).
+  if (bk === "null" && (vk === "null" || vk === "object")) return;
   if ((bk === "null" || bk === "number") && (vk === "null" || vk === "number")) {
     if (vk === "number" && (!Number.isSafeInteger(value) || (value as number) < 0)) {
       errors.push({ path, message: `expected a non-negative integer, got ${String(value)}` });
@@ -73,6 +82,7 @@ function checkValue(path: string, base: unknown, value: unknown, errors: Profile
 }
 
 function merge(path: string, base: unknown, over: unknown, errors: ProfileOverrideError[]): unknown {
+  if (kindOf(base) === "object" && kindOf(over) === "null" && path === "dma.iommuDma.rcache") return over;
   if (kindOf(base) === "object" && kindOf(over) === "object") {
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
     for (const [key, value] of Object.entries(over as Record<string, unknown>)) {

@@ -6,9 +6,7 @@ export { PROFILES, PROFILE_NAMES, isProfileName } from "./profiles";
 export type {
   KernelProfile,
   ProfileName,
-  DmaSetupPolicy,
   DmaConfigurePoint,
-  IommuSwitches,
   SmmuDriverSwitches,
   KconfigSwitches,
   AcpiSwitches,

@@ -11,8 +11,9 @@ describe("profiles", () => {
   });
 
   it("differ where the kernels differ (§c): the DMA policy, where DMA is configured, the SMMU initcall", () => {
-    expect(PROFILE_NAMES.map((n) => PROFILES[n].dmaSetup)).toEqual(["add-device-queue", "bind-driver", "bind-driver-not-bound", "probe-time", "modern"]);
-    expect(PROFILE_NAMES.map((n) => PROFILES[n].pciDmaConfigure)).toEqual(["creation", "creation", "creation", "probe", "probe"]);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].arm64DmaSetup)).toEqual(["v4.7", "v4.8", "v4.8-not-bound", "v4.12", "v6.1"]);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].pci.dmaConfigureAt)).toEqual(["device-add", "device-add", "device-add", "probe", "probe"]);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].platformDmaConfigure)).toEqual(["creation", "creation", "creation", "probe", "probe"]);
     expect(PROFILE_NAMES.map((n) => PROFILES[n].smmuDriver.initcall)).toEqual(["subsys", "subsys", "subsys", "device", "device"]);
     expect(PROFILE_NAMES.map((n) => PROFILES[n].iommu.busNotifierReturn)).toEqual(["raw-errno", "raw-errno", "raw-errno", "done-ok", "done-ok"]);
     expect(PROFILES["v4.8"].driverCore).toBe(DRIVER_CORE_ERAS["v4.7"]);
@@ -33,14 +34,14 @@ describe("defineProfile", () => {
   it("rejects unknown switches and wrong values, naming each path", () => {
     const r = defineProfile(PROFILES["v6.1"], {
       iommu: { probePth: "x" } as never,
-      dmaSetup: "sometimes" as never,
+      arm64DmaSetup: "sometimes" as never,
       smmuDriver: { disableBypass: "yes" as never, buses: ["isa"] as never },
       driverCore: { deferredProbeTimeoutUs: -5 },
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error.map((e) => e.path)).toEqual(["iommu.probePth", "dmaSetup", "smmuDriver.disableBypass", "smmuDriver.buses", "driverCore.deferredProbeTimeoutUs"]);
-    expect(r.error[1]?.message).toMatch(/expected one of "add-device-queue"/);
+    expect(r.error.map((e) => e.path)).toEqual(["iommu.probePth", "arm64DmaSetup", "smmuDriver.disableBypass", "smmuDriver.buses", "driverCore.deferredProbeTimeoutUs"]);
+    expect(r.error[1]?.message).toMatch(/expected one of "v4.7"/);
   });
 
   it("accepts a null timeout (no timeout work) where the base has a number", () => {
