@@ -112,7 +112,7 @@ export type IommuDmaEvent =
   | {
       readonly type: "iommu-dma-init-domain";
       readonly device: string;
-      readonly domain: string;
+      readonly domain: number;
       readonly base: number;
       readonly limit: number;
       /** 0, -EINVAL (no cookie), -EFAULT (range outside the aperture / incompatible re-init). */
@@ -124,14 +124,14 @@ export type IommuDmaEvent =
     }
   | {
       readonly type: "iova-reserve";
-      readonly domain: string;
+      readonly domain: number;
       readonly pfnLo: number;
       readonly pfnHi: number;
       readonly reason: "pci-window" | "pci-dma-range-gap" | "resv-region" | "hw-msi";
     }
   | {
       readonly type: "iova-alloc";
-      readonly domain: string;
+      readonly domain: number;
       readonly device: string;
       /** IOVA page frames requested (before power-of-two rounding). */
       readonly pages: number;
@@ -142,15 +142,15 @@ export type IommuDmaEvent =
     }
   | {
       readonly type: "iova-free";
-      readonly domain: string;
+      readonly domain: number;
       readonly iova: number;
       readonly pages: number;
       readonly to: "rcache" | "tree" | "flush-queue" | "msi-cookie";
     }
-  | { readonly type: "fq-queue"; readonly domain: string; readonly iova: number; readonly pages: number; readonly counter: number }
+  | { readonly type: "fq-queue"; readonly domain: number; readonly iova: number; readonly pages: number; readonly counter: number }
   | {
       readonly type: "fq-flush";
-      readonly domain: string;
+      readonly domain: number;
       readonly reason: "timeout" | "full";
       /** Entries whose IOVAs went back to the allocator after this flush. */
       readonly freed: number;
@@ -158,7 +158,7 @@ export type IommuDmaEvent =
   | {
       readonly type: "iommu-dma-msi-page";
       readonly device: string;
-      readonly domain: string;
+      readonly domain: number;
       readonly doorbell: number;
       readonly iova: number;
       /** True when the domain already had the page mapped (no new mapping). */
@@ -191,10 +191,11 @@ export type Arm64DmaEvent =
       readonly queue: readonly string[];
     }
   | {
-      readonly type: "iommu-attach";
+      readonly type: "iommu-dma-attach";
       readonly device: string;
       readonly ok: boolean;
-      readonly domain: string | null;
+      /** The core's domain id, or null when the device had no domain. */
+      readonly domain: number | null;
       readonly via: "do_iommu_attach" | "__iommu_setup_dma_ops" | "iommu_setup_dma_ops";
     };
 

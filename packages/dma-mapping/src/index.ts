@@ -33,14 +33,7 @@ export { DmaSubsystem, defaultDmaOwner } from "./subsystem";
 export type { DmaSubsystemOptions } from "./subsystem";
 
 // The IOMMU core port
-export type {
-  DmaIommuDomain,
-  DmaPlatformHooks,
-  IommuDmaBackend,
-  IommuDomainTypeName,
-  IommuResvRegion,
-  PciBridgeWindow,
-} from "./iommu-backend";
+export type { DmaPlatformHooks, IommuDmaBackend, PciBridgeWindow } from "./iommu-backend";
 
 // dma-direct and swiotlb
 export { physToDma, dmaToPhys, dmaCapable } from "./direct/dma-direct";

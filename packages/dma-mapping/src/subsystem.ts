@@ -30,7 +30,8 @@ import type { DmaEvent, DmaOpsSetReason } from "./events";
 import { cookieOf, iommuDmaInitDomain, IommuDmaCookie } from "./iommu-dma/cookie";
 import { iommuDmaPrepareMsi, type MsiPrepareResult } from "./iommu-dma/msi";
 import { makeIommuDmaOps } from "./iommu-dma/ops";
-import type { DmaIommuDomain, DmaPlatformHooks, IommuDmaBackend } from "./iommu-backend";
+import type { IommuDomain } from "@dmasim/iommu";
+import type { DmaPlatformHooks, IommuDmaBackend } from "./iommu-backend";
 import { dmaBitMask, type DmaAddr, type DmaCoherentAlloc, type DmaDirection, type ScatterEntry } from "./types";
 
 /** What a {@link DmaSubsystem} is built from. */
@@ -244,10 +245,20 @@ export class DmaSubsystem {
    *
    * @see drivers/iommu/dma-iommu.c iommu_get_dma_cookie
    */
-  iommuGetDmaCookie(domain: DmaIommuDomain): number {
+  iommuGetDmaCookie(domain: IommuDomain): number {
     if (domain.iovaCookie !== null && domain.iovaCookie !== undefined) return -Errno.EEXIST;
-    domain.iovaCookie = new IommuDmaCookie(++this.#cookies);
+    domain.iovaCookie = new IommuDmaCookie(++this.#cookies, domain.id);
     return 0;
+  }
+
+  /**
+   * The cookie factory in the shape the IOMMU core's `dmaCookieAlloc` hook takes: a fresh cookie for `domain`
+   * (`iommu_get_dma_cookie`), which the core stores in `domain.iovaCookie`.
+   *
+   * @see drivers/iommu/dma-iommu.c iommu_get_dma_cookie
+   */
+  iommuDmaCookieAlloc(domain: IommuDomain): IommuDmaCookie {
+    return new IommuDmaCookie(++this.#cookies, domain.id);
   }
 
   /**
@@ -255,13 +266,13 @@ export class DmaSubsystem {
    *
    * @see drivers/iommu/dma-iommu.c iommu_put_dma_cookie
    */
-  iommuPutDmaCookie(domain: DmaIommuDomain): void {
+  iommuPutDmaCookie(domain: IommuDomain): void {
     cookieOf(domain)?.fq?.destroy();
     domain.iovaCookie = null;
   }
 
   /** `iommu_dma_init_domain(domain, base, limit, dev)`: 0 or a negative errno. */
-  iommuDmaInitDomain(domain: DmaIommuDomain, base: number, limit: number, dev: Device | null): number {
+  iommuDmaInitDomain(domain: IommuDomain, base: number, limit: number, dev: Device | null): number {
     return iommuDmaInitDomain(this.ctx, domain, base, limit, dev);
   }
 
@@ -275,7 +286,7 @@ export class DmaSubsystem {
   }
 
   /** The iommu-dma cookie of a domain (allocator state for tests and leak accounting), or null. */
-  cookieOf(domain: DmaIommuDomain | null): IommuDmaCookie | null {
+  cookieOf(domain: IommuDomain | null): IommuDmaCookie | null {
     return cookieOf(domain);
   }
 }

@@ -6,6 +6,7 @@
  * @see drivers/iommu/dma-iommu.c iommu_setup_dma_ops (v6.1)
  */
 import { printk, type Device } from "@dmasim/driver-core";
+import { iommuIsDmaType } from "@dmasim/iommu";
 import type { DmaSubsystem } from "../subsystem";
 
 /** Which kernel function is attaching (names the trace event and the warning's source file). */
@@ -32,17 +33,17 @@ export function attachIommuDma(
 ): boolean {
   const ctx = dma.ctx;
   const domain = ctx.iommu?.getDomainForDev(dev) ?? null;
-  const label = domain === null ? null : (dma.cookieOf(domain)?.label ?? domain.type);
+  const label = domain === null ? null : domain.id;
   if (dev.isDead) {
     ctx.trace.emit({ type: "iommu-dma-error", device: dev.name, message: `${via} on a deleted device (use after free)` });
   }
-  if (domain !== null && requireDmaType && domain.type !== "DMA" && domain.type !== "DMA-FQ") {
-    ctx.trace.emit({ type: "iommu-attach", device: dev.name, ok: false, domain: label, via });
+  if (domain !== null && requireDmaType && !iommuIsDmaType(domain.type)) {
+    ctx.trace.emit({ type: "iommu-dma-attach", device: dev.name, ok: false, domain: label, via });
     return false;
   }
   const limit = size > 0 ? dmaBase + size - 1 : dmaBase;
   const ok = domain !== null && dma.iommuDmaInitDomain(domain, dmaBase, limit, dev) === 0;
-  ctx.trace.emit({ type: "iommu-attach", device: dev.name, ok, domain: domain === null ? null : (dma.cookieOf(domain)?.label ?? label), via });
+  ctx.trace.emit({ type: "iommu-dma-attach", device: dev.name, ok, domain: label, via });
   if (!ok) {
     warnRetainingPlatformOps(dma, dev, via);
     return false;

@@ -8,7 +8,7 @@
  */
 import { Errno, printk, type Device } from "@dmasim/driver-core";
 import type { DmaContext } from "../context";
-import type { DmaIommuDomain } from "../iommu-backend";
+import { IommuDomainType, type IommuDomain } from "@dmasim/iommu";
 import { IovaDomain } from "../iova/iova-domain";
 import { FlushQueue } from "./flush-queue";
 
@@ -24,10 +24,10 @@ export interface IommuDmaMsiPage {
  * @see drivers/iommu/dma-iommu.c struct iommu_dma_cookie
  */
 export class IommuDmaCookie {
-  /** Sequence number within the kernel (the default domain label in traces). */
+  /** Sequence number of the cookie within the kernel. */
   readonly id: number;
-  /** The trace label of the domain (fixed at `iommu_dma_init_domain`). */
-  label: string;
+  /** The domain's id in traces (the IOMMU core's `domain.id`, taken when the cookie is attached to it). */
+  label: number;
   /** `cookie->iovad`; null until `iommu_dma_init_domain` (the kernel tests `iovad->start_pfn`). */
   iovad: IovaDomain | null = null;
   /** `cookie->msi_page_list`, in insertion order (the kernel adds at the head; lookups are by address). */
@@ -35,14 +35,14 @@ export class IommuDmaCookie {
   /** `cookie->fq_domain` and its queue: set for DMA-FQ domains once initialised. */
   fq: FlushQueue | null = null;
 
-  constructor(id: number) {
+  constructor(id: number, domainId: number) {
     this.id = id;
-    this.label = `domain#${id}`;
+    this.label = domainId;
   }
 }
 
 /** The cookie of `domain`, if it is an iommu-dma cookie. */
-export function cookieOf(domain: DmaIommuDomain | null): IommuDmaCookie | null {
+export function cookieOf(domain: IommuDomain | null): IommuDmaCookie | null {
   const c = domain?.iovaCookie;
   return c instanceof IommuDmaCookie ? c : null;
 }
@@ -66,7 +66,7 @@ function lowestSetBit(x: number): number {
  */
 export function iommuDmaInitDomain(
   ctx: DmaContext,
-  domain: DmaIommuDomain,
+  domain: IommuDomain,
   base: number,
   limit: number,
   dev: Device | null,
@@ -76,10 +76,10 @@ export function iommuDmaInitDomain(
   if (cookie === null) {
     // v4.x: `if (!iovad) return -ENODEV`; modern: `if (!cookie || cookie->type != IOMMU_DMA_IOVA_COOKIE) return -EINVAL`.
     const ret = ctx.era.nullOps === "dummy" ? -Errno.ENODEV : -Errno.EINVAL;
-    ctx.trace.emit({ type: "iommu-dma-init-domain", device: devName, domain: "none", base, limit, ret, granule: null, startPfn: null, fresh: false });
+    ctx.trace.emit({ type: "iommu-dma-init-domain", device: devName, domain: domain.id, base, limit, ret, granule: null, startPfn: null, fresh: false });
     return ret;
   }
-  if (ctx.iommu?.describeDomain !== undefined) cookie.label = ctx.iommu.describeDomain(domain);
+  cookie.label = domain.id;
   const order = lowestSetBit(domain.pgsizeBitmap);
   const granule = 2 ** order;
   let basePfn = Math.max(1, Math.floor(base / granule));
@@ -114,7 +114,7 @@ export function iommuDmaInitDomain(
   }
   const iommuDma = ctx.era.iommuDma;
   cookie.iovad = new IovaDomain(granule, basePfn, iommuDma.rcache);
-  if (domain.type === "DMA-FQ" && iommuDma.flushQueue && ctx.iommu !== null) {
+  if (domain.type === IommuDomainType.DMA_FQ && iommuDma.flushQueue && ctx.iommu !== null) {
     cookie.fq = new FlushQueue(ctx, domain, cookie);
   }
   if (dev === null) return emit(0, true);

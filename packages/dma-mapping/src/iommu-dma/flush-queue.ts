@@ -9,7 +9,7 @@
  */
 import type { WorkItem } from "@dmasim/driver-core";
 import type { DmaContext } from "../context";
-import type { DmaIommuDomain } from "../iommu-backend";
+import type { IommuDomain } from "@dmasim/iommu";
 import type { IommuDmaCookie } from "./cookie";
 
 /** `IOVA_FQ_SIZE`: ring entries (one slot stays empty, so 255 are usable). */
@@ -26,7 +26,7 @@ interface FqEntry {
 /** One domain's flush queue (`struct iova_fq` on the one modelled CPU, plus the cookie's counters and timer). */
 export class FlushQueue {
   readonly #ctx: DmaContext;
-  readonly #domain: DmaIommuDomain;
+  readonly #domain: IommuDomain;
   readonly #cookie: IommuDmaCookie;
   readonly #entries: FqEntry[];
   #head = 0;
@@ -38,7 +38,7 @@ export class FlushQueue {
   #timerOn = false;
   readonly #timer: WorkItem;
 
-  constructor(ctx: DmaContext, domain: DmaIommuDomain, cookie: IommuDmaCookie) {
+  constructor(ctx: DmaContext, domain: IommuDomain, cookie: IommuDmaCookie) {
     this.#ctx = ctx;
     this.#domain = domain;
     this.#cookie = cookie;

@@ -6,10 +6,9 @@
  *
  * @see drivers/iommu/dma-iommu.c iommu_dma_alloc_iova, iommu_dma_free_iova, __iommu_dma_map, __iommu_dma_unmap
  */
-import { makeIotlbGather, IommuProt, type IommuIotlbGather } from "@dmasim/iommu";
+import { makeIotlbGather, IommuProt, type IommuDomain, type IommuIotlbGather } from "@dmasim/iommu";
 import type { Device } from "@dmasim/driver-core";
 import type { DmaContext } from "../context";
-import type { DmaIommuDomain } from "../iommu-backend";
 import { IOVA_RANGE_CACHE_MAX_SIZE } from "../iova/rcache";
 import { DMA_MAPPING_ERROR, DmaAttr, dmaBitMask, type DmaAddr, type DmaDirection } from "../types";
 import { cookieOf, type IommuDmaCookie } from "./cookie";
@@ -43,14 +42,14 @@ export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: numbe
 }
 
 /** The domain iommu-dma maps `dev`'s DMA through in this era (default domain modern, current domain v4.x). */
-export function dmaDomainOf(ctx: DmaContext, dev: Device): DmaIommuDomain | null {
+export function dmaDomainOf(ctx: DmaContext, dev: Device): IommuDomain | null {
   const iommu = ctx.iommu;
   if (iommu === null) return null;
   return ctx.era.iommuDma.dmaDomain === "default" ? iommu.getDmaDomain(dev) : iommu.getDomainForDev(dev);
 }
 
 /** The domain and initialised cookie for a DMA on `dev`, or null after tracing why (the kernel would oops). */
-export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: DmaIommuDomain; cookie: IommuDmaCookie } | null {
+export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: IommuDomain; cookie: IommuDmaCookie } | null {
   const domain = dmaDomainOf(ctx, dev);
   const cookie = cookieOf(domain);
   if (domain === null || cookie === null || cookie.iovad === null) {
@@ -74,7 +73,7 @@ export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: DmaIommuDo
 export function iommuDmaAllocIova(
   ctx: DmaContext,
   dev: Device,
-  domain: DmaIommuDomain,
+  domain: IommuDomain,
   cookie: IommuDmaCookie,
   size: number,
   dmaLimit: number,
