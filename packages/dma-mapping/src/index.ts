@@ -33,7 +33,8 @@ export { DmaSubsystem, defaultDmaOwner } from "./subsystem";
 export type { DmaSubsystemOptions } from "./subsystem";
 
 // The IOMMU core port
-export type { DmaPlatformHooks, IommuDmaBackend, PciBridgeWindow } from "./iommu-backend";
+export { iommuDmaBackendFromCore } from "./iommu-backend";
+export type { DmaPlatformHooks, IommuCoreForDma, IommuDmaBackend, PciBridgeWindow } from "./iommu-backend";
 
 // dma-direct and swiotlb
 export { physToDma, dmaToPhys, dmaCapable } from "./direct/dma-direct";

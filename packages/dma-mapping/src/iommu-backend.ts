@@ -59,3 +59,38 @@ export interface DmaPlatformHooks {
   /** The host bridge's `dma-ranges` (`bridge->dma_ranges`), sorted; gaps between them are reserved. */
   readonly pciHostBridgeDmaRanges?: (dev: Device) => readonly PciBridgeWindow[];
 }
+
+/**
+ * The IOMMU core functions the port is built from (a structural subset of `@dmasim/iommu`'s `IommuCore`, named as
+ * there).
+ */
+export interface IommuCoreForDma {
+  iommuGroupGet(dev: Device): object | null;
+  iommuGetDomainForDev(dev: Device): IommuDomain | null;
+  iommuGetDmaDomain(dev: Device): IommuDomain | null;
+  iommuMap(domain: IommuDomain, iova: number, paddr: number, size: number, prot: number): number;
+  iommuUnmapFast(domain: IommuDomain, iova: number, size: number, gather: IommuIotlbGather): number;
+  iommuIotlbSync(domain: IommuDomain, gather: IommuIotlbGather): void;
+  iommuFlushIotlbAll(domain: IommuDomain): void;
+  iommuIovaToPhys(domain: IommuDomain, iova: number): number;
+  iommuGetResvRegions(dev: Device): readonly IommuResvRegion[];
+}
+
+/**
+ * The port over the IOMMU core of a simulated kernel: `iommu_map`, `iommu_unmap_fast` + `iommu_iotlb_sync` (which
+ * reach the IOMMU driver's page tables and TLB invalidation), `iommu_flush_iotlb_all`, the group's domains and the
+ * reserved regions.
+ */
+export function iommuDmaBackendFromCore(core: IommuCoreForDma): IommuDmaBackend {
+  return {
+    hasGroup: (dev) => core.iommuGroupGet(dev) !== null,
+    getDomainForDev: (dev) => core.iommuGetDomainForDev(dev),
+    getDmaDomain: (dev) => core.iommuGetDmaDomain(dev),
+    map: (domain, iova, pa, size, prot) => core.iommuMap(domain, iova, pa, size, prot),
+    unmap: (domain, iova, size, gather) => core.iommuUnmapFast(domain, iova, size, gather),
+    iotlbSync: (domain, gather) => core.iommuIotlbSync(domain, gather),
+    flushIotlbAll: (domain) => core.iommuFlushIotlbAll(domain),
+    iovaToPhys: (domain, iova) => core.iommuIovaToPhys(domain, iova),
+    getResvRegions: (dev) => core.iommuGetResvRegions(dev),
+  };
+}
