@@ -84,6 +84,7 @@ export type { PciDmaAliasFn } from "./search";
 export { pciScanDevice, pciDeviceAdd, pciScanSingleDevice, pciBusReadDevVendorId, pciCfgSpaceSize } from "./probe-device";
 export { pciScanSlot, pciScanChildBus, pciScanChildBusExtend, pciScanBridgeExtend, pciAddNewBus } from "./probe-scan";
 export { pciBusAddDevice, pciBusAddDevices } from "./bus-add";
+export { pciStopAndRemoveBusDevice } from "./remove";
 export { pciRegisterHostBridge, pciHostGenericProbe, acpiPciRootAdd } from "./host-bridge";
 export type { PciBusRange, PciHostBridgeInit, PciHostGenericConfig, AcpiPciRootConfig } from "./host-bridge";
 export { pciSetMaster, pciClearMaster } from "./enable";

@@ -107,6 +107,11 @@ export class PciHostBridge {
     this.#bus = bus;
   }
 
+  /** The PCI segment (`pci_domain_nr`), the same as `domain`. */
+  get segment(): number {
+    return this.domain;
+  }
+
   /** Which firmware describes the bridge, as `pci_dma_configure` decides it. */
   get firmware(): PciFirmwareKind {
     if (this.dev.parent !== null && this.ofNode !== null) return "of";

@@ -12,6 +12,7 @@ import {
   SHPC_CONTROLLER,
   pciDevice,
   pciReadConfig,
+  pciStopAndRemoveBusDevice,
   pciePortdrvInit,
   shpcdInit,
   toPciDev,
@@ -164,3 +165,29 @@ describe("pci_dma_configure per era", () => {
     expect(events.every((e) => e.type === "pci-dma-configure" && e.at === "device-add")).toBe(true);
   });
 });
+
+describe("pci_stop_and_remove_bus_device", () => {
+  it("unbinds the whole subtree (last function first), then deletes it children-first with the buses behind the bridges", () => {
+    const k = makeKernel(fixtureOptions("acpi-topo-gic3.cmd"));
+    must(pciePortdrvInit(k.pci));
+    must(shpcdInit(k.pci));
+    must(k.pci.registerDriver({ name: "virtio-pci", idTable: [pciDevice(0x1af4, ANY)], probe: () => 0 }));
+    acpiEnumerate(k);
+    const from = k.trace.records.length;
+    const rp = k.pci.findDev("0000:00:04.0");
+    if (rp === null) throw new Error("00:04.0");
+    removeBus(k, rp);
+    const recs = k.trace.records.slice(from);
+    expect(recs.flatMap((r) => (r.type === "release-driver" ? [r.device] : []))).toEqual(["0000:03:02.0", "0000:03:01.0", "0000:02:00.0", "0000:00:04.0"]);
+    expect(recs.flatMap((r) => (r.type === "device-del" ? [r.device] : []))).toEqual(["0000:03:01.0", "0000:03:02.0", "0000:02:00.0", "0000:00:04.0"]);
+    const lastRelease = recs.findLastIndex((r) => r.type === "release-driver");
+    expect(recs.findIndex((r) => r.type === "device-del")).toBeGreaterThan(lastRelease);
+    expect(k.pci.devices.map((d) => d.name)).not.toContain("0000:03:01.0");
+    expect(k.pci.findBus(0, 2)).toBeNull();
+    expect(k.pci.findDev("0000:00:03.0")?.dev.driver?.name).toBe("pcieport");
+  });
+});
+
+function removeBus(k: TestKernel, pdev: NonNullable<ReturnType<TestKernel["pci"]["findDev"]>>): void {
+  pciStopAndRemoveBusDevice(k.pci, pdev);
+}
