@@ -73,3 +73,38 @@ export type {
   OfIommuMissingOps,
   OfPciAliases,
 } from "./core/index";
+
+/**
+ * The IOMMU core of one simulated kernel (`new IommuCore({ era, driverCore, trace, cmdline, kconfig, pci, hooks })`):
+ * `iommu_device` registration, `bus_set_iommu` and the bus notifier per era, `iommu_probe_device` /
+ * `add_device`, groups (`pci_device_group`, `generic_device_group`), default domains, reserved regions,
+ * `iommu_map`/`iommu_unmap`, `of_iommu_configure`, `iort_iommu_configure`, `iort_enable_acs`, the sysfs view.
+ *
+ * @see drivers/iommu/iommu.c, drivers/iommu/of_iommu.c, drivers/acpi/arm64/iort.c
+ */
+export { IommuCore } from "./core/index";
+export type { IommuCoreHooks, IommuCoreOptions, IommuGroupSysfs } from "./core/index";
+/** `iommu_subsys_init`'s default domain type and TLB policy from Kconfig and the command line, per era. */
+export { computeDefaults } from "./core/index";
+export type { IommuCmdline, IommuDefaults, IommuKconfig } from "./core/index";
+/** What `of_iommu_configure` / `iort_iommu_configure` return, and what the firmware side must provide. */
+export type { IommuConfigureResult, IortIommuEnv, OfIommuEnv, SmmuDriverConfig } from "./core/index";
+/** The IOMMU core's trace events (kebab-case `type`, names not references). */
+export { isIommuEvent } from "./core/index";
+export type {
+  IommuDomainEvent,
+  IommuEvent,
+  IommuEventType,
+  IommuFwspecEvent,
+  IommuGroupEvent,
+  IommuGroupNotifyAction,
+  IommuProbeEvent,
+  IommuProbeTrigger,
+  IommuSetupEvent,
+  IommuTraceEvent,
+} from "./core/index";
+/**
+ * Helpers of the core exposed for the layers above and for tests: `REQ_ACS_FLAGS` (pci_device_group's ACS
+ * requirement), reserved-region merging and sysfs formatting, `iommu_pgsize`.
+ */
+export { formatResvRegions, insertResvRegion, iommuAllocResvRegion, iommuPgsize, REQ_ACS_FLAGS } from "./core/index";

@@ -38,3 +38,27 @@ export type {
   OfIommuMissingOps,
   OfPciAliases,
 } from "./era";
+export { IommuCore } from "./iommu-core";
+export type { IommuCoreHooks, IommuCoreOptions } from "./options";
+export type { IommuGroupSysfs } from "./sysfs";
+export { computeDefaults } from "./defaults";
+export type { IommuCmdline, IommuDefaults, IommuKconfig } from "./defaults";
+export type { IommuConfigureResult } from "./configure-result";
+export type { OfIommuEnv } from "./of-iommu";
+export type { IortIommuEnv, SmmuDriverConfig } from "./iort-iommu";
+export { isIommuEvent } from "./events";
+export type {
+  IommuDomainEvent,
+  IommuEvent,
+  IommuEventType,
+  IommuFwspecEvent,
+  IommuGroupEvent,
+  IommuProbeEvent,
+  IommuProbeTrigger,
+  IommuSetupEvent,
+  IommuTraceEvent,
+} from "./events";
+export { REQ_ACS_FLAGS } from "./pci-group";
+export { formatResvRegions, iommuAllocResvRegion, insertResvRegion } from "./resv";
+export { iommuPgsize } from "./map";
+export type { IommuGroupNotifyAction } from "./group";
