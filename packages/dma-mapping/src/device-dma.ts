@@ -53,8 +53,18 @@ export interface DmaMappingRecord {
   readonly owner: string;
   /** Order of creation within the kernel. */
   readonly seq: number;
-  /** For sg mappings: the list as mapped. */
-  readonly sg?: readonly ScatterEntry[];
+  /** For sg mappings: the list as mapped; null otherwise. */
+  readonly sg: readonly ScatterEntry[] | null;
+  /**
+   * The next live mapping booked under the same bus page (another mapping in that page, or the same buffer mapped
+   * twice), or null. Maintained by the DMA API entry points.
+   */
+  next: DmaMappingRecord | null;
+}
+
+/** The key a mapping is booked under: its bus page number (a small integer, cheap to hash). */
+export function dmaMappingKey(dmaAddr: DmaAddr): number {
+  return Math.floor(dmaAddr / 4096);
 }
 
 /** The DMA slot of a device. Mutated only by this package. */
@@ -78,9 +88,10 @@ export interface DeviceDmaState {
   /** The last `arch_setup_dma_ops` arguments, or null. */
   archSetup: ArchSetupDmaArgs | null;
   /**
-   * Live mappings by DMA address (several when one buffer is mapped twice through direct ops), most recent last.
+   * Live mappings by bus page ({@link dmaMappingKey}): the most recent mapping starting in that page, linked to older
+   * ones ({@link DmaMappingRecord.next}).
    */
-  readonly mappings: Map<DmaAddr, DmaMappingRecord[]>;
+  readonly mappings: Map<number, DmaMappingRecord>;
 }
 
 /** The device data slot holding {@link DeviceDmaState}. */
@@ -119,6 +130,8 @@ export function liveDmaMappings(dev: Device): DmaMappingRecord[] {
   const st = dev.getData(DMA_DEVICE);
   if (st === undefined) return [];
   const out: DmaMappingRecord[] = [];
-  for (const list of st.mappings.values()) out.push(...list);
+  for (const head of st.mappings.values()) {
+    for (let r: DmaMappingRecord | null = head; r !== null; r = r.next) out.push(r);
+  }
   return out.sort((a, b) => a.seq - b.seq);
 }

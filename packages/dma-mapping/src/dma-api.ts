@@ -8,7 +8,7 @@
  */
 import { Errno, type Device } from "@dmasim/driver-core";
 import type { DmaContext } from "./context";
-import type { DeviceDmaState, DmaMappingApi, DmaMappingRecord } from "./device-dma";
+import { dmaMappingKey, type DeviceDmaState, type DmaMappingApi, type DmaMappingRecord } from "./device-dma";
 import type { DmaMapOps } from "./dma-map-ops";
 import type { DmaCaller } from "./events";
 import { DMA_MAPPING_ERROR, type DmaAddr, type DmaCoherentAlloc, type DmaDirection, type ScatterEntry } from "./types";
@@ -22,25 +22,58 @@ function caller(ctx: DmaContext, dev: Device, ops: DmaMapOps): DmaCaller {
   return { device: dev.name, ops: ops.kind, driver: dev.driver?.name ?? null, bound: dev.isBound, owner: ctx.ownerOf(dev) };
 }
 
+/** The owner tag of a call (`DmaSubsystemOptions.ownerOf`). */
+function ownerOf(ctx: DmaContext, dev: Device): string {
+  return ctx.ownerOf(dev);
+}
+
 function book(
   ctx: DmaContext,
   st: DeviceDmaState,
   ops: DmaMapOps,
-  who: DmaCaller,
-  rec: Omit<DmaMappingRecord, "ops" | "opsKind" | "owner" | "seq">,
+  owner: string,
+  dmaAddr: DmaAddr,
+  size: number,
+  dir: DmaDirection,
+  api: DmaMappingApi,
+  pa: number,
+  sg: readonly ScatterEntry[] | null,
 ): void {
-  const full: DmaMappingRecord = { ...rec, ops: ops.name, opsKind: ops.kind, owner: who.owner, seq: ctx.nextMappingSeq() };
-  const list = st.mappings.get(rec.dmaAddr);
-  if (list === undefined) st.mappings.set(rec.dmaAddr, [full]);
-  else list.push(full);
+  const key = dmaMappingKey(dmaAddr);
+  const next = st.mappings.get(key) ?? null;
+  const rec: DmaMappingRecord = {
+    dmaAddr,
+    size,
+    dir,
+    api,
+    pa,
+    ops: ops.name,
+    opsKind: ops.kind,
+    owner,
+    seq: ctx.nextMappingSeq(),
+    sg,
+    next,
+  };
+  st.mappings.set(key, rec);
 }
 
+/** Removes the most recent live mapping at `dmaAddr`; false when there is none. */
 function unbook(st: DeviceDmaState, dmaAddr: DmaAddr): boolean {
-  const list = st.mappings.get(dmaAddr);
-  if (list === undefined) return false;
-  list.pop();
-  if (list.length === 0) st.mappings.delete(dmaAddr);
-  return true;
+  const key = dmaMappingKey(dmaAddr);
+  const head = st.mappings.get(key);
+  if (head === undefined) return false;
+  if (head.dmaAddr === dmaAddr) {
+    if (head.next === null) st.mappings.delete(key);
+    else st.mappings.set(key, head.next);
+    return true;
+  }
+  for (let prev = head, r = head.next; r !== null; prev = r, r = r.next) {
+    if (r.dmaAddr === dmaAddr) {
+      prev.next = r.next;
+      return true;
+    }
+  }
+  return false;
 }
 
 /** `dma_map_page_attrs` (and `dma_map_single_attrs`, which ends there). */
@@ -56,10 +89,22 @@ export function dmaMapPage(
   const st = ctx.state(dev);
   const ops = opsOf(st);
   const addr = ops.mapPage(dev, pa, size, dir, attrs);
-  const who = caller(ctx, dev, ops);
-  const failed = addr === DMA_MAPPING_ERROR || (ops.mappingError?.(dev, addr) ?? false);
-  if (!failed) book(ctx, st, ops, who, { dmaAddr: addr, size, dir, api, pa });
-  ctx.trace.emit({ type: "dma-map", ...who, api, pa, size, dir, dmaAddr: addr });
+  const owner = ownerOf(ctx, dev);
+  const failed = addr === DMA_MAPPING_ERROR || (ops.mappingError !== undefined && ops.mappingError(dev, addr));
+  if (!failed) book(ctx, st, ops, owner, addr, size, dir, api, pa, null);
+  ctx.trace.emit({
+    type: "dma-map",
+    device: dev.name,
+    ops: ops.kind,
+    driver: dev.driver?.name ?? null,
+    bound: dev.isBound,
+    owner,
+    api,
+    pa,
+    size,
+    dir,
+    dmaAddr: addr,
+  });
   return addr;
 }
 
@@ -76,9 +121,20 @@ export function dmaUnmapPage(
   const st = ctx.state(dev);
   const ops = opsOf(st);
   const found = unbook(st, dmaAddr);
-  const who = caller(ctx, dev, ops);
   ops.unmapPage(dev, dmaAddr, size, dir, attrs);
-  ctx.trace.emit({ type: "dma-unmap", ...who, api, dmaAddr, size, dir, found });
+  ctx.trace.emit({
+    type: "dma-unmap",
+    device: dev.name,
+    ops: ops.kind,
+    driver: dev.driver?.name ?? null,
+    bound: dev.isBound,
+    owner: ownerOf(ctx, dev),
+    api,
+    dmaAddr,
+    size,
+    dir,
+    found,
+  });
 }
 
 /** `dma_map_sg_attrs`: entries mapped, 0 on failure. */
@@ -88,11 +144,12 @@ export function dmaMapSg(ctx: DmaContext, dev: Device, sg: ScatterEntry[], dir: 
   const n = ops.mapSg(dev, sg, dir, attrs);
   const mapped = n > 0 ? n : 0;
   const who = caller(ctx, dev, ops);
+  const owner = who.owner;
   const first = sg[0];
   const total = sg.reduce((a, s) => a + s.length, 0);
   const dmaAddr = mapped > 0 && first !== undefined ? first.dmaAddress : DMA_MAPPING_ERROR;
   if (mapped > 0) {
-    book(ctx, st, ops, who, { dmaAddr, size: total, dir, api: "sg", pa: first?.pa ?? 0, sg: sg.map((s) => ({ ...s })) });
+    book(ctx, st, ops, owner, dmaAddr, total, dir, "sg", first?.pa ?? 0, sg.map((s) => ({ ...s })));
   }
   ctx.trace.emit({ type: "dma-map", ...who, api: "sg", pa: first?.pa ?? 0, size: total, dir, dmaAddr, nents: sg.length, mapped });
   return mapped;
@@ -116,7 +173,7 @@ export function dmaAllocCoherent(ctx: DmaContext, dev: Device, size: number, att
   const ops = opsOf(st);
   const got = size > 0 ? ops.alloc(dev, size, attrs) : null;
   const who = caller(ctx, dev, ops);
-  if (got !== null) book(ctx, st, ops, who, { dmaAddr: got.dmaAddr, size: got.size, dir: "bidirectional", api: "coherent", pa: got.cpuPa });
+  if (got !== null) book(ctx, st, ops, who.owner, got.dmaAddr, got.size, "bidirectional", "coherent", got.cpuPa, null);
   ctx.trace.emit({ type: "dma-alloc", ...who, size, cpuPa: got?.cpuPa ?? null, dmaAddr: got?.dmaAddr ?? null });
   return got;
 }

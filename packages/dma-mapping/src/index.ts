@@ -15,7 +15,7 @@ export type { DmaMapOps, DmaMapOpsCore, DmaOpsKind } from "./dma-map-ops";
 export { dummyDmaOps } from "./dummy-ops";
 
 // Per-device state
-export { DMA_DEVICE, deviceDmaState, getDmaOps, dmaOpsKind, rawDmaOpsKind, liveDmaMappings } from "./device-dma";
+export { DMA_DEVICE, deviceDmaState, dmaMappingKey, getDmaOps, dmaOpsKind, rawDmaOpsKind, liveDmaMappings } from "./device-dma";
 export type {
   ArchSetupDmaArgs,
   DeviceDmaState,

@@ -15,7 +15,7 @@
  * @see arch/arm64/mm/dma-mapping.c queue_iommu_attach, __iommu_attach_notifier, __iommu_setup_dma_ops (v4.7, v4.8)
  */
 import { type Bus, type BusNotifyAction, type Device, type DriverCore } from "@dmasim/driver-core";
-import { DMA_DEVICE, type ArchSetupDmaArgs } from "../device-dma";
+import { DMA_DEVICE, liveDmaMappings, type ArchSetupDmaArgs } from "../device-dma";
 import type { DmaSubsystem } from "../subsystem";
 import { attachIommuDma } from "./attach";
 import type { Arm64DmaSetup, IommuDmaMasterEntry, NotBoundCleanupOptions } from "./types";
@@ -140,10 +140,10 @@ export class AttachQueueSetup implements Arm64DmaSetup {
   #unmapIommuMappings(dev: Device): void {
     const st = dev.getData(DMA_DEVICE);
     if (st === undefined) return;
-    const records = [...st.mappings.values()].flat().filter((r) => r.opsKind === "iommu").sort((a, b) => b.seq - a.seq);
+    const records = liveDmaMappings(dev).filter((r) => r.opsKind === "iommu").reverse();
     for (const r of records) {
       if (r.api === "coherent") this.#dma.dmaFreeCoherent(dev, r.size, r.pa, r.dmaAddr);
-      else if (r.api === "sg" && r.sg !== undefined) this.#dma.dmaUnmapSg(dev, r.sg.map((s) => ({ ...s })), r.dir);
+      else if (r.api === "sg" && r.sg !== null) this.#dma.dmaUnmapSg(dev, r.sg.map((s) => ({ ...s })), r.dir);
       else this.#dma.dmaUnmapPage(dev, r.dmaAddr, r.size, r.dir);
     }
   }
