@@ -38,6 +38,8 @@ export interface BusInternals {
   readonly devices: Device[];
   /** `p->klist_drivers`, insertion order. */
   readonly drivers: Driver[];
+  /** Index of `devices` by name (`bus_find_device_by_name` without a scan: boots add tens of thousands). */
+  readonly deviceByName: Map<string, Device>;
 }
 
 let internalsOf: (bus: Bus) => BusInternals;
@@ -54,7 +56,7 @@ export class Bus {
   readonly notifier: NotifierChain<BusNotifyAction, Device>;
   /** `p->drivers_autoprobe` (default true). */
   driversAutoprobe = true;
-  readonly #state: BusInternals = { devices: [], drivers: [] };
+  readonly #state: BusInternals = { devices: [], drivers: [], deviceByName: new Map() };
 
   static {
     internalsOf = (bus) => bus.#state;
@@ -83,7 +85,7 @@ export class Bus {
 
   /** `bus_find_device_by_name`. */
   findDevice(name: string): Device | undefined {
-    return this.#state.devices.find((d) => d.name === name);
+    return this.#state.deviceByName.get(name);
   }
 
   /** `driver_find(name, bus)`. */

@@ -35,7 +35,9 @@ export function deviceAdd(ctx: CoreContext, dev: Device): number {
     ctx.hooks.platformNotify(dev);
   }
   if (dev.bus !== null) {
-    busState(dev.bus).devices.push(dev);
+    const bus = busState(dev.bus);
+    bus.devices.push(dev);
+    bus.deviceByName.set(dev.name, dev);
     ctx.trace.emit({ type: "bus-add-device", device: dev.name, bus: dev.bus.name });
   }
   busNotify(dev, "ADD_DEVICE");
@@ -60,8 +62,9 @@ export function deviceDel(ctx: CoreContext, dev: Device): void {
   busNotify(dev, "DEL_DEVICE");
   if (dev.bus !== null) {
     ctx.trace.emit({ type: "bus-remove-device", device: dev.name, bus: dev.bus.name });
-    const list = busState(dev.bus).devices;
-    list.splice(list.indexOf(dev), 1);
+    const bus = busState(dev.bus);
+    bus.devices.splice(bus.devices.indexOf(dev), 1);
+    bus.deviceByName.delete(dev.name);
     deviceReleaseDriverInternal(ctx, dev, null);
   }
   deferredProbeDel(ctx, dev);

@@ -63,7 +63,7 @@ export const PciStatus = {
 } as const;
 
 /** Header type values (low 7 bits) and the multifunction bit. */
-export const PciHeaderType = { NORMAL: 0, BRIDGE: 1, MULTI_FUNCTION: 0x80 } as const;
+export const PciHeaderType = { NORMAL: 0, BRIDGE: 1, CARDBUS: 2, MULTI_FUNCTION: 0x80 } as const;
 
 /** BAR type bits (`PCI_BASE_ADDRESS_*`). */
 export const PciBarType = {

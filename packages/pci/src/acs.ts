@@ -7,13 +7,12 @@
  * @see drivers/pci/pci.c pci_acs_init, pci_enable_acs, pci_std_enable_acs, pci_acs_flags_enabled,
  *   pci_acs_enabled, pci_acs_path_enabled
  */
+import { Errno } from "@dmasim/driver-core";
 import { PciAcs, PciExtCapId, PcieType } from "@dmasim/machine";
 import { pciFindExtCapability, pciReadConfig, pciWriteConfig } from "./config";
 import { pciIsRootBus, type PciDev } from "./pci-dev";
 import type { PciSubsystem } from "./subsystem";
 
-/** `ENOTTY` ("no quirk for this device"); not in driver-core's Errno table. */
-const ENOTTY = 25;
 
 /**
  * `pci_std_enable_acs`: sets the control bits the capability offers among Source Validation, P2P Request
@@ -45,7 +44,7 @@ export function pciStdEnableAcs(sys: PciSubsystem, pdev: PciDev): void {
  */
 export function pciEnableAcs(sys: PciSubsystem, pdev: PciDev): void {
   if (!sys.acsEnabled) return;
-  const quirk = sys.hooks.devSpecificEnableAcs?.(pdev) ?? -ENOTTY;
+  const quirk = sys.hooks.devSpecificEnableAcs?.(pdev) ?? -Errno.ENOTTY;
   if (quirk === 0) return;
   pciStdEnableAcs(sys, pdev);
 }
@@ -86,7 +85,7 @@ export function pciAcsFlagsEnabled(pdev: PciDev, acsFlags: number): boolean {
  * @see drivers/pci/pci.c pci_acs_enabled
  */
 export function pciAcsEnabled(pdev: PciDev, acsFlags: number): boolean {
-  const quirk = pdev.bus.host.subsystem.hooks.devSpecificAcsEnabled?.(pdev, acsFlags) ?? -ENOTTY;
+  const quirk = pdev.bus.host.subsystem.hooks.devSpecificAcsEnabled?.(pdev, acsFlags) ?? -Errno.ENOTTY;
   if (quirk >= 0) return quirk > 0;
   if (!pdev.isPcie) return false;
   switch (pdev.pcieTypeCode) {

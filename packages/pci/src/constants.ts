@@ -10,8 +10,8 @@
 /** `PCI_ANY_ID`: an id-table field that matches anything. @see include/linux/mod_devicetable.h */
 export const PCI_ANY_ID = 0xffff_ffff;
 
-/** Header types (`PCI_HEADER_TYPE_*`, low 7 bits) and the multifunction bit. */
-export const PciHeaderType = { NORMAL: 0, BRIDGE: 1, CARDBUS: 2, MULTI_FUNCTION: 0x80 } as const;
+/** Header types (`PCI_HEADER_TYPE_*`, low 7 bits) and the multifunction bit: the hardware's own definition. */
+export { PciHeaderType } from "@dmasim/machine";
 
 /**
  * 24-bit class codes (`dev->class`: base class, subclass, programming interface) and 16-bit ones (`class >> 8`).
