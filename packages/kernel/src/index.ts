@@ -21,3 +21,26 @@ export type { DtbPlatformOptions } from "./platform/from-dtb";
 export { platformFromIort, iortSmmuBoardName } from "./platform/from-iort";
 export type { IortPlatformOptions } from "./platform/from-iort";
 export type { Platform, PlatformFirmware, PlatformError, PlatformResult, PlatformMasterSpec, PciTopologySpec, UnmodelledIommu } from "./platform/types";
+export { boot } from "./boot/boot";
+export type { BootOptions, BootResult, BootError, ProbeFailureInjection } from "./boot/boot";
+export type { DmasimEvent, IommuView } from "./boot/kernel";
+export { Kernel } from "./boot/kernel";
+export { parseCmdline, splitCmdline, kstrtobool } from "./boot/cmdline";
+export type { KernelCmdline } from "./boot/cmdline";
+export type { KernelEvent, KernelEventType, DmaOutcomeKind, OpsKind } from "./events";
+export type { DeviceOutcome, DmaOutcome, LeakOutcome } from "./outcome";
+export { computeOutcomes } from "./outcome";
+export { checkAll, checkKernelInvariants, DRIVER_CORE_INVARIANTS, KERNEL_INVARIANTS } from "./checker/index";
+export type { InvariantVerdict, CheckContext } from "./checker/index";
+export type { KernelInvariant } from "./checker/records";
+export type {
+  Scenario,
+  ScenarioBoard,
+  ScenarioAction,
+  ScenarioDriverSpec,
+  ProbeAttemptSpec,
+  DmaOpSpec,
+  ChildDeviceSpec,
+  UntilCondition,
+  DmaDirectionName,
+} from "./scenarios/types";

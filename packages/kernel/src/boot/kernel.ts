@@ -16,18 +16,20 @@ import {
   type PrintkEvent,
 } from "@dmasim/driver-core";
 import type { SmmuHwEvent, SmmuV3 } from "@dmasim/iommu/smmuv3-hw";
-import type { DmaEvent, DmaSubsystem } from "@dmasim/dma-mapping";
+import type { Arm64DmaSetup, DmaEvent, DmaSubsystem } from "@dmasim/dma-mapping";
+import type { IommuCore, IommuTraceEvent } from "@dmasim/iommu";
 import type { FrameAllocator, MachineEvent, MachineInstance, PlatformDeviceDesc } from "@dmasim/machine";
 import type { PciEvent, PciSubsystem } from "@dmasim/pci";
 import type { KernelEvent } from "../events";
 import { FwnodeRegistry } from "../firmware-glue/fwnode";
+import type { DmaConfigureGlue } from "../firmware-glue/dma-configure";
 import { OfDevices, type OfCreateHooks } from "../firmware-glue/of-platform";
 import type { Platform } from "../platform/types";
 import type { KernelProfile } from "../profiles";
 import { deferredProbeTimeoutUs, type KernelCmdline } from "./cmdline";
 
 /** Every event of a composed trace. */
-export type DmasimEvent = DriverCoreEvent | MachineEvent | SmmuHwEvent | PciEvent | DmaEvent | KernelEvent | PrintkEvent;
+export type DmasimEvent = DriverCoreEvent | MachineEvent | SmmuHwEvent | PciEvent | IommuTraceEvent | DmaEvent | KernelEvent | PrintkEvent;
 
 /** How the IOMMU layer's per-device state reads (filled by the IOMMU installer; empty without an IOMMU core). */
 export interface IommuView {
@@ -99,14 +101,23 @@ export class Kernel {
   ofCreateHooks: OfCreateHooks = {};
   /** Driver-core hooks, filled by the DMA layer's installer. */
   readonly coreHooks: KernelCoreHooks = { dmaDeconfigure: null, archTeardownDmaOps: null };
-  /** The DMA layer (set at its initcall). */
+  /** The DMA layer (from boot start). */
   dma: DmaSubsystem | null = null;
+  /** The arm64 DMA setup of the profile (from boot start). */
+  arm64: Arm64DmaSetup | null = null;
+  /** The IOMMU core (from `pci_driver_init`). */
+  iommu: IommuCore | null = null;
+  /** Firmware DMA configuration (with the IOMMU core). */
+  glue: DmaConfigureGlue | null = null;
+  /** IORT SMMU nodes that got a platform device (their fwnode exists). */
+  readonly iortSmmuNodesCreated = new Set<number>();
   /** The IOMMU layer's per-device state. */
   iommuView: IommuView = NO_IOMMU_VIEW;
   /** Kernel device names of the SMMUs, by board SMMU name (set as their platform devices are created). */
   readonly smmuDeviceNames = new Map<string, string>();
   /** `drv->probe` calls per device. */
   readonly probeCalls = new Map<string, number>();
+  readonly #failures: { device: string; driver: string | null; errno: number; left: number }[] = [];
   readonly #boardPlatform: ReadonlyMap<string, PlatformDeviceDesc>;
   readonly #devices = new Map<string, Device>();
 
@@ -138,6 +149,24 @@ export class Kernel {
   get pci(): PciSubsystem {
     if (this.buses.pci === null) throw new Error("the pci bus is not registered yet");
     return this.buses.pci;
+  }
+
+  /** Makes the next `times` probes of `driver` (any, when null) on `device` fail with `errno` before the driver runs. */
+  injectProbeFailure(device: string, driver: string | null, errno: number, times: number): void {
+    this.#failures.push({ device, driver, errno, left: times });
+  }
+
+  /** The injected failure for this probe call, if one is due (consumed). */
+  takeProbeFailure(device: string, driver: string): number | null {
+    const f = this.#failures.find((x) => x.left > 0 && x.device === device && (x.driver === null || x.driver === driver));
+    if (f === undefined) return null;
+    f.left -= 1;
+    return f.errno;
+  }
+
+  /** Whether IORT init made a platform device (and so a fwnode) for IORT node `node`. */
+  iortSmmuNode(node: number): boolean {
+    return this.iortSmmuNodesCreated.has(node);
   }
 
   /** The board's description of a platform device, by kernel name. */

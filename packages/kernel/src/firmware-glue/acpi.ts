@@ -55,6 +55,8 @@ export function iortInitPlatformDevices(k: Kernel, iort: IortTable, smmuNodes: r
     const dev = k.core.deviceInitialize({ name, bus: platform, parent: null, fwnode: k.fwnodes.acpi(`iort-node-${index}`, index) });
     dev.setData(PLATFORM_DEVICE, { name: "arm-smmu-v3" });
     const entry = { dev, node: index, smmu };
+    k.iortSmmuNodesCreated.add(index);
+    k.smmuDeviceNames.set(smmu, name);
     hooks.smmuFound?.(entry);
     hooks.dmaConfigureAtCreation?.(dev);
     k.trace.emit({ type: "fw-device-create", device: name, bus: platform.name, by: "iort" });
