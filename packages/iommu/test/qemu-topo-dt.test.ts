@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { pciAcsControl, toPciDev } from "@dmasim/pci";
-import { HAVE_FIXTURES } from "./core-fixtures";
+import { HAVE_FIXTURES, fixtureText, kernelLines } from "./core-fixtures";
+import { printedLines } from "./qemu-topo-harness";
 import { bootAndCompare } from "./qemu-topo-checks";
 
 describe.skipIf(!HAVE_FIXTURES)("dt-topo-gic3 (needs ../shared/fixtures)", () => {
@@ -19,6 +20,15 @@ describe.skipIf(!HAVE_FIXTURES)("dt-topo-gic3 (needs ../shared/fixtures)", () =>
       if (p?.pcieType === "root-port") expect(pciAcsControl(p)).toBe(0);
     }
     expect(k.pci.acsEnabled).toBe(true); // requested — but too late
+  });
+
+  it("every 'OF: … iommu-map' translation line, deferred attempts included, is printed in the same order", () => {
+    for (const fixture of ["dt-topo-gic3", "dt-topo-gic3-defer"]) {
+      const k = bootAndCompare(fixture);
+      const real = kernelLines(fixtureText(`qemu-boots/${fixture}.log`)).filter((l) => /^OF: .*: iommu-map, /.test(l));
+      expect(real.length).toBeGreaterThan(10);
+      expect(printedLines(k).filter((l) => /^OF: .*: iommu-map, /.test(l))).toEqual(real);
+    }
   });
 
   it("the same holds for the -defer and -cfg boots of the same topology", () => {
