@@ -1,0 +1,181 @@
+/**
+ * Command submission: commands written at PROD in queue memory, PROD published through MMIO, CMD_SYNC completion by
+ * polling CMDQ_CONS (IDR0.MSI = 0 on QEMU, so no MSI write-back), batching, and the CMDQ_ERR recovery the GERROR
+ * handler runs.
+ *
+ * One CPU issues commands in the model, so `arm_smmu_cmdq_issue_cmdlist`'s lock-free multi-producer protocol
+ * (valid map, owner election, shared lock) reduces to: wait for space, write the entries and the CMD_SYNC, write
+ * PROD once, poll CONS past the CMD_SYNC. While polling, the composition may deliver interrupts
+ * (`ArmSmmuV3Options.pollIrqs`), which is how a GERROR raised by an illegal command gets handled and the queue
+ * restarts. The hardware model consumes synchronously, so a CONS that has not moved after a few polls never will:
+ * the poll is bounded ({@link POLL_LIMIT} reads) rather than one second of spinning, and a queue that stays full
+ * gives up with "CMDQ timeout" instead of spinning forever.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist, __arm_smmu_cmdq_poll_until_consumed
+ */
+import { Errno } from "@dmasim/driver-core";
+import { buildCmd, hex64, type ArmSmmuCmdqEnt, type CmdWords } from "./cmd";
+import { qEnt, qIdx, qWrp, queueIncN, type ArmSmmuDevice, type ArmSmmuQueue } from "./device";
+import { CMDQ_BATCH_ENTRIES, CMDQ_CONS_ERR } from "./regs";
+
+/** How many times a poll re-reads a register before the model declares the timeout (see the file comment). */
+export const POLL_LIMIT = 8;
+
+/** `queue_has_space(llq, n)`. */
+function queueHasSpace(q: ArmSmmuQueue, prodV: number, consV: number, n: number): boolean {
+  const prod = qIdx(q, prodV);
+  const cons = qIdx(q, consV);
+  const space = qWrp(q, prodV) === qWrp(q, consV) ? (1 << q.maxNShift) - (prod - cons) : cons - prod;
+  return space >= n;
+}
+
+/** `queue_consumed(llq, prod)`: CONS has moved past the entry at `prod`. */
+function queueConsumed(q: ArmSmmuQueue, consV: number, prod: number): boolean {
+  const sameWrap = qWrp(q, consV) === qWrp(q, prod);
+  return (sameWrap && qIdx(q, consV) > qIdx(q, prod)) || (!sameWrap && qIdx(q, consV) <= qIdx(q, prod));
+}
+
+/** The CMD_SYNC the driver appends (`arm_smmu_cmdq_build_sync_cmd`, without MSI polling). */
+function syncCmd(smmu: ArmSmmuDevice): CmdWords {
+  return buildCmd({ op: "CMD_SYNC", msiAddr: 0, withAttrs: smmu.ctx.era.cmdSyncAttrs });
+}
+
+function writeEntry(smmu: ArmSmmuDevice, q: ArmSmmuQueue, prod: number, cmd: CmdWords): void {
+  const pa = qEnt(q, prod);
+  const m = smmu.ctx.memory;
+  m.write32(pa, cmd[0]);
+  m.write32(pa + 4, cmd[1]);
+  m.write32(pa + 8, cmd[2]);
+  m.write32(pa + 12, cmd[3]);
+}
+
+/**
+ * `arm_smmu_cmdq_issue_cmdlist(smmu, cmds, n, sync)`: 0, or -ETIMEDOUT when the CMD_SYNC did not complete (logged
+ * as the kernel logs it).
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist
+ */
+export function issueCmdlist(smmu: ArmSmmuDevice, cmds: readonly CmdWords[], sync: boolean): number {
+  const q = smmu.cmdq;
+  const n = cmds.length;
+  const total = n + (sync ? 1 : 0);
+  // 1. Wait for space: arm_smmu_cmdq_poll_until_not_full re-reads CONS (interrupts are enabled meanwhile).
+  let tries = 0;
+  while (!queueHasSpace(q, q.prod, q.cons, total)) {
+    if (tries++ >= POLL_LIMIT) {
+      smmu.log("err", "CMDQ timeout");
+      return -Errno.ETIMEDOUT;
+    }
+    smmu.ctx.pollIrqs();
+    q.cons = smmu.readReg(q.consReg);
+  }
+  // 2. Write the commands, then the CMD_SYNC, into queue memory.
+  const start = q.prod;
+  for (let i = 0; i < n; i++) writeEntry(smmu, q, queueIncN(q, start, i), cmds[i] as CmdWords);
+  const syncProd = queueIncN(q, start, n);
+  if (sync) writeEntry(smmu, q, syncProd, syncCmd(smmu));
+  // 3. Publish: one PROD write (the hardware consumes synchronously inside it).
+  q.prod = queueIncN(q, start, total);
+  smmu.writeReg(q.prodReg, q.prod);
+  if (!sync) return 0;
+  // 4. Poll CONS until it has passed the CMD_SYNC.
+  let cons = q.cons;
+  let polls = 0;
+  let ret = 0;
+  while (!queueConsumed(q, cons, syncProd)) {
+    if (polls++ >= POLL_LIMIT) {
+      ret = -Errno.ETIMEDOUT;
+      break;
+    }
+    smmu.ctx.pollIrqs();
+    cons = smmu.readReg(q.consReg);
+  }
+  q.cons = cons;
+  if (ret !== 0) {
+    if (smmu.ctx.era.probePath === "add_device") {
+      smmu.log("err", "CMD_SYNC timeout");
+    } else {
+      const hwprod = smmu.readReg(q.prodReg);
+      const hwcons = smmu.readReg(q.consReg);
+      smmu.log("err", `CMD_SYNC timeout at ${hex32(syncProd)} [hwprod ${hex32(hwprod)}, hwcons ${hex32(hwcons)}]`);
+    }
+  }
+  return ret;
+}
+
+/** `arm_smmu_cmdq_issue_cmd(smmu, ent)`: one command, no sync. */
+export function issueCmd(smmu: ArmSmmuDevice, ent: ArmSmmuCmdqEnt): number {
+  return issueCmdlist(smmu, [buildCmd(ent)], false);
+}
+
+/** `arm_smmu_cmdq_issue_cmd_with_sync(smmu, ent)`: one command + CMD_SYNC, waiting for completion. */
+export function issueCmdWithSync(smmu: ArmSmmuDevice, ent: ArmSmmuCmdqEnt): number {
+  return issueCmdlist(smmu, [buildCmd(ent)], true);
+}
+
+/** `arm_smmu_cmdq_issue_sync(smmu)` (v4.x name): a lone CMD_SYNC. */
+export function issueSync(smmu: ArmSmmuDevice): number {
+  return issueCmdlist(smmu, [], true);
+}
+
+/**
+ * `struct arm_smmu_cmdq_batch`: up to CMDQ_BATCH_ENTRIES commands issued together; a full batch is issued without
+ * a sync, and {@link batchSubmit} issues the rest with one (an empty batch still issues a CMD_SYNC).
+ */
+export class CmdqBatch {
+  readonly cmds: CmdWords[] = [];
+}
+
+/** `arm_smmu_cmdq_batch_add`. @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_batch_add */
+export function batchAdd(smmu: ArmSmmuDevice, batch: CmdqBatch, ent: ArmSmmuCmdqEnt): void {
+  if (batch.cmds.length === CMDQ_BATCH_ENTRIES) {
+    issueCmdlist(smmu, batch.cmds, false);
+    batch.cmds.length = 0;
+  }
+  batch.cmds.push(buildCmd(ent));
+}
+
+/** `arm_smmu_cmdq_batch_submit`: the batch plus a CMD_SYNC. */
+export function batchSubmit(smmu: ArmSmmuDevice, batch: CmdqBatch): number {
+  const ret = issueCmdlist(smmu, batch.cmds, true);
+  batch.cmds.length = 0;
+  return ret;
+}
+
+const CERROR_STR = ["No error", "Illegal command", "Abort on command fetch", "ATC invalidate timeout"];
+
+/**
+ * `arm_smmu_cmdq_skip_err` (from the GERROR handler on CMDQ_ERR): read CMDQ_CONS.ERR; on CERROR_ABT retry (nothing
+ * to change), on ATC_INV timeout retry the CMD_SYNC, on CERROR_ILL log the command and overwrite it in queue memory
+ * with a CMD_SYNC so consumption can go on once GERRORN is written.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c __arm_smmu_cmdq_skip_err
+ */
+export function cmdqSkipErr(smmu: ArmSmmuDevice): void {
+  const q = smmu.cmdq;
+  const cons = smmu.readReg(q.consReg);
+  const idx = (cons >>> CMDQ_CONS_ERR.SHIFT) & CMDQ_CONS_ERR.MASK;
+  smmu.log("err", `CMDQ error (cons ${hex32(cons)}): ${CERROR_STR[idx] ?? "Unknown"}`);
+  switch (idx) {
+    case CMDQ_CONS_ERR.ABT:
+      smmu.log("err", "retrying command fetch");
+      return;
+    case CMDQ_CONS_ERR.NONE:
+    case CMDQ_CONS_ERR.ATC_INV:
+      return;
+    default:
+      break;
+  }
+  const pa = qEnt(q, cons);
+  const m = smmu.ctx.memory;
+  const w = [m.read32(pa), m.read32(pa + 4), m.read32(pa + 8), m.read32(pa + 12)].map((v) => v >>> 0);
+  smmu.log("err", "skipping command in error state:");
+  smmu.log("err", `\t${hex64(w[0] as number, w[1] as number)}`);
+  smmu.log("err", `\t${hex64(w[2] as number, w[3] as number)}`);
+  writeEntry(smmu, q, cons, syncCmd(smmu));
+}
+
+/** `0x%08x`. */
+export function hex32(v: number): string {
+  return `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
+}
