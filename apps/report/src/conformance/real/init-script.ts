@@ -6,6 +6,55 @@
  * alike.
  */
 
+/**
+ * The part of `/init` that prints sysfs (`sys` is where sysfs is mounted; tests run it on a fake tree with the
+ * host's shell). Sections: `iommu groups`, `pci devices`, the `dumpcfg` config-space hexdumps, `platform devices
+ * with iommu`, `/sys/class/iommu`, and the ACPI tables IORT, MCFG and APIC as hexdumps.
+ */
+export function sysfsDumpScript(sys: string): string {
+  return `echo "=== INIT: iommu groups"
+for g in $(ls ${sys}/kernel/iommu_groups | sort -n); do
+  d=${sys}/kernel/iommu_groups/$g
+  printf 'group %s type=%s devices: ' "$g" "$(cat $d/type 2>/dev/null)"
+  for dev in $(ls $d/devices); do printf '%s ' "$dev"; done
+  echo
+  while read a b c; do echo "    resv: $a $b $c"; done < $d/reserved_regions
+done
+echo "=== INIT: pci devices"
+for d in ${sys}/bus/pci/devices/*; do
+  [ -e "$d" ] || continue
+  drv=; [ -e $d/driver ] && drv=$(basename $(readlink $d/driver))
+  grp=; [ -e $d/iommu_group ] && grp=$(basename $(readlink $d/iommu_group))
+  echo "$(basename $d) vendor=$(cat $d/vendor) device=$(cat $d/device) class=$(cat $d/class) driver=$drv iommu_group=$grp"
+done
+if grep -q dumpcfg /proc/cmdline; then
+  for d in ${sys}/bus/pci/devices/*; do
+    b=$(basename $d)
+    echo "=== INIT: PCICFG $b begin"
+    hexdump -C $d/config
+    echo "=== INIT: PCICFG $b end"
+  done
+fi
+echo "=== INIT: platform devices with iommu"
+for d in ${sys}/bus/platform/devices/*; do
+  [ -e $d/iommu_group ] && echo "$(basename $d) iommu_group=$(basename $(readlink $d/iommu_group))"
+done
+echo "=== INIT: /sys/class/iommu"
+ls -l ${sys}/class/iommu
+echo "=== INIT: acpi tables"
+if [ -d ${sys}/firmware/acpi/tables ]; then
+  ls ${sys}/firmware/acpi/tables
+  for t in IORT MCFG APIC; do
+    if [ -e ${sys}/firmware/acpi/tables/$t ]; then
+      echo "=== INIT: ACPI $t hexdump begin"
+      hexdump -C ${sys}/firmware/acpi/tables/$t
+      echo "=== INIT: ACPI $t hexdump end"
+    fi
+  done
+fi
+`;
+}
+
 /** Options of {@link initScript}. */
 export interface InitScriptOptions {
   /** Module base names in load order (`virtio_pci_legacy_dev`, ..., `nvme`); each is `/mods/<name>.ko`. */
@@ -31,47 +80,7 @@ for m in ${mods}; do
   insmod /mods/$m.ko || echo "=== INIT: insmod $m failed"
 done
 sleep ${settle}
-echo "=== INIT: iommu groups"
-for g in $(ls /sys/kernel/iommu_groups | sort -n); do
-  d=/sys/kernel/iommu_groups/$g
-  printf 'group %s type=%s devices: ' "$g" "$(cat $d/type 2>/dev/null)"
-  for dev in $(ls $d/devices); do printf '%s ' "$dev"; done
-  echo
-  while read a b c; do echo "    resv: $a $b $c"; done < $d/reserved_regions
-done
-echo "=== INIT: pci devices"
-for d in /sys/bus/pci/devices/*; do
-  [ -e "$d" ] || continue
-  drv=; [ -e $d/driver ] && drv=$(basename $(readlink $d/driver))
-  grp=; [ -e $d/iommu_group ] && grp=$(basename $(readlink $d/iommu_group))
-  echo "$(basename $d) vendor=$(cat $d/vendor) device=$(cat $d/device) class=$(cat $d/class) driver=$drv iommu_group=$grp"
-done
-if grep -q dumpcfg /proc/cmdline; then
-  for d in /sys/bus/pci/devices/*; do
-    b=$(basename $d)
-    echo "=== INIT: PCICFG $b begin"
-    hexdump -C $d/config
-    echo "=== INIT: PCICFG $b end"
-  done
-fi
-echo "=== INIT: platform devices with iommu"
-for d in /sys/bus/platform/devices/*; do
-  [ -e $d/iommu_group ] && echo "$(basename $d) iommu_group=$(basename $(readlink $d/iommu_group))"
-done
-echo "=== INIT: /sys/class/iommu"
-ls -l /sys/class/iommu
-echo "=== INIT: acpi tables"
-if [ -d /sys/firmware/acpi/tables ]; then
-  ls /sys/firmware/acpi/tables
-  for t in IORT MCFG APIC; do
-    if [ -e /sys/firmware/acpi/tables/$t ]; then
-      echo "=== INIT: ACPI $t hexdump begin"
-      hexdump -C /sys/firmware/acpi/tables/$t
-      echo "=== INIT: ACPI $t hexdump end"
-    fi
-  done
-fi
-echo "=== INIT: done $(cat /proc/uptime)"
+${sysfsDumpScript("/sys")}echo "=== INIT: done $(cat /proc/uptime)"
 poweroff -f
 `;
 }
