@@ -45,7 +45,7 @@ import {
   type PciEvent,
   type PciSubsystem,
 } from "@dmasim/pci";
-import { IOMMU_ERAS, IommuCore, type IommuOps, type IommuTraceEvent, type IortIommuEnv, type OfIommuEnv } from "../src/index";
+import { IOMMU_ERAS, IommuCore, type IommuOps, type IommuTraceEvent, type IortIommuEnv, type OfIommuEnv, type SmmuDriverConfig } from "../src/index";
 import { fixtureText } from "./core-fixtures";
 
 /** Every event of the composed kernel. */
@@ -79,8 +79,14 @@ export interface TopoKernel {
   readonly dmaOps: Map<string, IommuOps | null>;
 }
 
+/** Options of {@link makeTopoKernel}. */
+export interface TopoOptions {
+  /** CONFIG_ARM_SMMU_V3 as `iort_iommu_driver_enabled` sees it (default built in, as Debian's). */
+  readonly smmuV3Config?: SmmuDriverConfig;
+}
+
 /** Builds the kernel for a fixture (`dt-topo-gic3`, `acpi-topo-gic3`, ...) without booting it. */
-export function makeTopoKernel(fixture: string): TopoKernel {
+export function makeTopoKernel(fixture: string, options: TopoOptions = {}): TopoKernel {
   const cmd = parseQemuCommandLine(fixtureText(`qemu-boots/${fixture}.cmd`));
   if (!cmd.ok) throw new Error(JSON.stringify(cmd.error));
   const built = buildQemuVirtBoard(qemuVirtOptionsFromCommandLine(cmd.value));
@@ -126,7 +132,7 @@ export function makeTopoKernel(fixture: string): TopoKernel {
   const iortEnv: IortIommuEnv | null =
     iort === null
       ? null
-      : { iort, smmuV3Config: "builtin", fwnodeOf: (i) => (iort.nodes[i]?.type === "smmu-v3" ? smmuFwnode : null) };
+      : { iort, smmuV3Config: options.smmuV3Config ?? "builtin", fwnodeOf: (i) => (iort.nodes[i]?.type === "smmu-v3" ? smmuFwnode : null) };
 
   const pci = registerPciBus(core, {
     trace,
