@@ -56,7 +56,7 @@ export function iommuGroupAlloc(core: IommuCore): GroupImpl {
   const group = new GroupImpl(core.groupIda.alloc());
   core.liveGroups.push(group);
   core.trace.emit({ type: "iommu-group-alloc", group: group.id });
-  printk(core.trace, "debug", "iommu", IOMMU_C, `Allocated group ${group.id}`);
+  if (core.debugLines) printk(core.trace, "debug", "iommu", IOMMU_C, `Allocated group ${group.id}`);
   return group;
 }
 
@@ -116,7 +116,7 @@ export function iommuGroupRemoveDevice(core: IommuCore, dev: Device): void {
  */
 export function iommuGroupPutIfUnused(core: IommuCore, group: GroupImpl): void {
   if (!group.live || group.devices.length > 0) return;
-  printk(core.trace, "debug", "iommu", IOMMU_C, `Releasing group ${group.id}`);
+  if (core.debugLines) printk(core.trace, "debug", "iommu", IOMMU_C, `Releasing group ${group.id}`);
   group.live = false;
   core.groupIda.free(group.id);
   const at = core.liveGroups.indexOf(group);

@@ -70,9 +70,12 @@ export class IommuCore implements IommuDriverApi {
   defDomainType: number;
   /** `iommu_dma_strict`. */
   dmaStrict: boolean;
+  /** @internal Whether drivers/iommu/iommu.c's pr_debug lines are enabled (dyndbg). */
+  readonly debugLines: boolean;
   readonly #cmdline: IommuCmdline;
   readonly #kconfig: IommuKconfig;
   #domainIds = 0;
+  readonly #dyndbg: ((file: string) => boolean) | null;
 
   constructor(options: IommuCoreOptions) {
     this.era = options.era;
@@ -80,11 +83,18 @@ export class IommuCore implements IommuDriverApi {
     this.trace = options.trace;
     this.pci = options.pci ?? null;
     this.hooks = options.hooks ?? {};
+    this.#dyndbg = options.dyndbg ?? null;
+    this.debugLines = this.debugOn("drivers/iommu/iommu.c");
     this.#cmdline = options.cmdline ?? {};
     this.#kconfig = options.kconfig ?? { defaultDomain: "DMA", strictDefault: true };
     const d = computeDefaults(this.era, this.#kconfig, this.#cmdline);
     this.defDomainType = d.defDomainType;
     this.dmaStrict = d.dmaStrict;
+  }
+
+  /** Whether dynamic debug enables `pr_debug`/`dev_dbg` lines of `file` (always, without a `dyndbg` option). */
+  debugOn(file: string): boolean {
+    return this.#dyndbg === null ? true : this.#dyndbg(file);
   }
 
   /** @internal A fresh domain number. */

@@ -120,7 +120,7 @@ export function iortIommuConfigure(core: IommuCore, dev: Device, env: IortIommuE
   }
   if (err !== 0) {
     const file = core.era.probePath === "probe_device" ? "drivers/acpi/scan.c" : "drivers/acpi/arm64/iort.c";
-    devPrintk(core.trace, "debug", dev, file, `Adding to IOMMU failed: ${err}`);
+    if (core.debugOn(file)) devPrintk(core.trace, "debug", dev, file, `Adding to IOMMU failed: ${err}`);
     return done(null, err);
   }
   return done(fwspecGet(dev)?.ops ?? null, 0);

@@ -25,22 +25,6 @@ function ffs(n: number): number {
   return 63 - Math.clz32(hi & -hi);
 }
 
-/** Index of the highest set bit (`__fls`); `n` > 0. */
-function fls(n: number): number {
-  return Math.floor(Math.log2(n));
-}
-
-/** `GENMASK(h, 0)` as a number (h ≤ 52). */
-function genmask(h: number): number {
-  return 2 ** (h + 1) - 1;
-}
-
-/** Bitwise AND on non-negative integers below 2^53 (the page-size bitmap and addresses exceed 32 bits). */
-function and(a: number, b: number): number {
-  const hi = (Math.floor(a / 2 ** 32) & Math.floor(b / 2 ** 32)) >>> 0;
-  return hi * 2 ** 32 + ((a & b) >>> 0);
-}
-
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
@@ -49,40 +33,43 @@ function hexPa(n: number): string {
   return `0x${n.toString(16).padStart(16, "0")}`;
 }
 
+/** The page sizes of a bitmap, ascending (cached: a domain's bitmap rarely changes). */
+const sizesCache = new Map<number, readonly number[]>();
+function pageSizes(bitmap: number): readonly number[] {
+  let sizes = sizesCache.get(bitmap);
+  if (sizes === undefined) {
+    const out: number[] = [];
+    for (let bit = 0, v = bitmap; v > 0; bit++, v = Math.floor(v / 2)) if (v % 2 === 1) out.push(2 ** bit);
+    sizes = out;
+    sizesCache.set(bitmap, sizes);
+  }
+  return sizes;
+}
+
 /**
  * `iommu_pgsize(domain, iova, paddr, size, &count)`: the largest supported page size that fits `size` and the
- * alignment of `iova | paddr`, and how many of them to map before a larger size becomes usable.
+ * alignment of `iova | paddr`, and how many of them to map before a larger size becomes usable (only when `iova` and
+ * `paddr` sit at the same offset in that larger page). Page sizes are powers of two, so the kernel's bit masks are
+ * divisibility tests here (exact for integers below 2^53).
  *
  * @see drivers/iommu/iommu.c iommu_pgsize
  */
 export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, size: number): { readonly pgsize: number; readonly count: number } {
-  const addrMerge = or(iova, paddr);
-  let pgsizes = and(domain.pgsizeBitmap, genmask(fls(size)));
-  if (addrMerge !== 0) pgsizes = and(pgsizes, genmask(ffs(addrMerge)));
-  if (pgsizes === 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(iova)} pa ${hex(paddr)} size ${hex(size)}`);
-  const idx = fls(pgsizes);
-  const pgsize = 2 ** idx;
+  const sizes = pageSizes(domain.pgsizeBitmap);
+  let idx = sizes.length - 1;
+  for (; idx >= 0; idx--) {
+    const p = sizes[idx] as number;
+    if (p <= size && iova % p === 0 && paddr % p === 0) break;
+  }
+  if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(iova)} pa ${hex(paddr)} size ${hex(size)}`);
+  const pgsize = sizes[idx] as number;
   let count = size;
-  const larger = domain.pgsizeBitmap - and(domain.pgsizeBitmap, genmask(idx));
-  if (larger !== 0) {
-    const next = 2 ** ffs(larger);
-    const offsetDiffers = and(xor(iova, paddr), next - 1) !== 0;
-    if (!offsetDiffers) {
-      const offset = next - and(addrMerge, next - 1);
-      if (offset + next <= size) count = offset;
-    }
+  const next = sizes[idx + 1];
+  if (next !== undefined && iova % next === paddr % next) {
+    const offset = next - (iova % next);
+    if (offset + next <= size) count = offset;
   }
   return { pgsize, count: Math.floor(count / pgsize) };
-}
-
-function or(a: number, b: number): number {
-  const hi = (Math.floor(a / 2 ** 32) | Math.floor(b / 2 ** 32)) >>> 0;
-  return hi * 2 ** 32 + ((a | b) >>> 0);
-}
-
-function xor(a: number, b: number): number {
-  const hi = (Math.floor(a / 2 ** 32) ^ Math.floor(b / 2 ** 32)) >>> 0;
-  return hi * 2 ** 32 + ((a ^ b) >>> 0);
 }
 
 /**
@@ -92,19 +79,24 @@ function xor(a: number, b: number): number {
  * @see drivers/iommu/iommu.c __iommu_map, _iommu_map
  */
 export function iommuMap(core: IommuCore, domain: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
+  const ret = mapRange(core, domain, iova, paddr, size, prot);
+  core.trace.emit({ type: "iommu-map", domain: domain.id, iova, pa: paddr, size, prot, ret });
+  return ret;
+}
+
+/** `__iommu_map` + `iotlb_sync_map`, without the trace event. */
+function mapRange(core: IommuCore, domain: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
   const ops = domain.ops;
-  const emit = (ret: number): number => {
-    core.trace.emit({ type: "iommu-map", domain: domain.id, iova, pa: paddr, size, prot, ret });
-    return ret;
-  };
-  if (ops === null || (ops.map === undefined && ops.mapPages === undefined) || domain.pgsizeBitmap === 0) return emit(ENODEV);
-  if ((domain.type & IOMMU_DOMAIN_PAGING_BIT) === 0) return emit(EINVAL);
+  if (ops === null || (ops.map === undefined && ops.mapPages === undefined) || domain.pgsizeBitmap === 0) return ENODEV;
+  if ((domain.type & IOMMU_DOMAIN_PAGING_BIT) === 0) return EINVAL;
   const minPagesz = 2 ** ffs(domain.pgsizeBitmap);
   if ((iova % minPagesz) + (paddr % minPagesz) + (size % minPagesz) !== 0) {
     printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
-    return emit(EINVAL);
+    return EINVAL;
   }
-  printk(core.trace, "debug", "iommu", IOMMU_C, `map: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)}`);
+  const debug = core.debugLines;
+  if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `map: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)}`);
+  const pages = core.era.mapPages;
   let left = size;
   let cur = iova;
   let pa = paddr;
@@ -113,11 +105,13 @@ export function iommuMap(core: IommuCore, domain: IommuDomain, iova: number, pad
     const split = iommuPgsize(domain, cur, pa, left);
     const pgsize = split.pgsize;
     // Before v5.15 the core mapped one page per driver call and logged no count.
-    const count = core.era.mapPages ? split.count : 1;
-    const what = `mapping: iova ${hex(cur)} pa ${hexPa(pa)} pgsize ${hex(pgsize)}`;
-    printk(core.trace, "debug", "iommu", IOMMU_C, core.era.mapPages ? `${what} count ${count}` : what);
+    const count = pages ? split.count : 1;
+    if (debug) {
+      const what = `mapping: iova ${hex(cur)} pa ${hexPa(pa)} pgsize ${hex(pgsize)}`;
+      printk(core.trace, "debug", "iommu", IOMMU_C, pages ? `${what} count ${count}` : what);
+    }
     let mapped: number;
-    if (core.era.mapPages && ops.mapPages !== undefined) {
+    if (pages && ops.mapPages !== undefined) {
       const r = ops.mapPages(domain, cur, pa, pgsize, count, prot);
       ret = r.ret;
       mapped = r.mapped;
@@ -136,10 +130,10 @@ export function iommuMap(core: IommuCore, domain: IommuDomain, iova: number, pad
   }
   if (ret !== 0) {
     iommuUnmap(core, domain, iova, size - left);
-    return emit(ret);
+    return ret;
   }
   ops.iotlbSyncMap?.(domain, iova, size);
-  return emit(0);
+  return 0;
 }
 
 /**
@@ -157,7 +151,8 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
     printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
     return 0;
   }
-  printk(core.trace, "debug", "iommu", IOMMU_C, `unmap this: iova ${hex(iova)} size ${hex(size)}`);
+  const debug = core.debugLines;
+  if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `unmap this: iova ${hex(iova)} size ${hex(size)}`);
   let unmapped = 0;
   let cur = iova;
   while (unmapped < size) {
@@ -169,7 +164,7 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
     else if (ops.unmap !== undefined) page = ops.unmap(domain, cur, pgsize, gather);
     else page = (ops.unmapPages as NonNullable<typeof ops.unmapPages>)(domain, cur, pgsize, 1, gather);
     if (page === 0) break;
-    printk(core.trace, "debug", "iommu", IOMMU_C, `unmapped: iova ${hex(cur)} size ${hex(page)}`);
+    if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `unmapped: iova ${hex(cur)} size ${hex(page)}`);
     cur += page;
     unmapped += page;
   }
@@ -187,11 +182,11 @@ export function iommuIotlbSync(core: IommuCore, domain: IommuDomain, gather: Iom
     core.trace.emit({ type: "iommu-iotlb-sync", domain: domain.id, start: gather.start, end: gather.end, pgsize: gather.pgsize });
     domain.ops.iotlbSync(domain, gather);
   }
-  const fresh = makeIotlbGather();
-  gather.start = fresh.start;
-  gather.end = fresh.end;
-  gather.pgsize = fresh.pgsize;
-  gather.queued = fresh.queued;
+  // iommu_iotlb_gather_init
+  gather.start = Number.MAX_SAFE_INTEGER;
+  gather.end = 0;
+  gather.pgsize = 0;
+  gather.queued = false;
 }
 
 /**

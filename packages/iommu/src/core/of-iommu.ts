@@ -50,7 +50,8 @@ function logMapId(core: IommuCore, env: OfIommuEnv, node: FdtNode, id: number, e
   const text = v412
     ? `${env.dt.pathOf(node)}: iommu-map, using mask ${h(mask)}, rid-base: ${h(base)}, out-base: ${h(outBase)}, length: ${h(len)}, rid: ${h(id)} -> ${h(out)}`
     : `${env.dt.pathOf(node)}: iommu-map, using mask ${h(mask)}, id-base: ${h(base)}, out-base: ${h(outBase)}, length: ${h(len)}, id: ${h(id)} -> ${h(out)}`;
-  printk(core.trace, "debug", "OF", v412 ? "drivers/of/of_pci.c" : "drivers/of/base.c", text);
+  const file = v412 ? "drivers/of/of_pci.c" : "drivers/of/base.c";
+  if (core.debugOn(file)) printk(core.trace, "debug", "OF", file, text);
 }
 
 /**
@@ -161,7 +162,7 @@ export function ofIommuConfigure(core: IommuCore, dev: Device, master: FdtNode |
     return { ok: false, errno: EPROBE_DEFER };
   }
   if (err < 0) {
-    devPrintk(core.trace, "debug", dev, "drivers/iommu/of_iommu.c", `Adding to IOMMU failed: ${err}`);
+    if (core.debugOn("drivers/iommu/of_iommu.c")) devPrintk(core.trace, "debug", dev, "drivers/iommu/of_iommu.c", `Adding to IOMMU failed: ${err}`);
     ops = null;
   } else if (err > 0) ops = null;
   core.trace.emit({ type: "iommu-configure", device: dev.name, firmware: "of", result: ops === null ? "none" : "ops", err: err < 0 ? err : 0 });

@@ -39,4 +39,10 @@ export interface IommuCoreOptions {
   /** The PCI subsystem (`for_each_pci_dev` walks its bus). */
   readonly pci?: PciSubsystem;
   readonly hooks?: IommuCoreHooks;
+  /**
+   * Dynamic debug: whether `pr_debug`/`dev_dbg` of a source file are enabled (the kernel composition derives it
+   * from `dyndbg=`). Default: every debug line is emitted, for the report to filter later. The `iommu_map` /
+   * `iommu_unmap` lines of drivers/iommu/iommu.c are the hot path; with them disabled the core formats nothing.
+   */
+  readonly dyndbg?: (file: string) => boolean;
 }
