@@ -21,7 +21,7 @@ const BOOTS = [
 ];
 
 const probe = parseQemuCommandLine(BOOTS[0]?.cmd ?? "");
-const available = probe.ok ? predictFromQemu(probe.value) : { ok: false as const, error: "fixture .cmd does not parse" };
+const available = probe.ok ? await predictFromQemu(probe.value) : { ok: false as const, error: "fixture .cmd does not parse" };
 
 describe("v6.1 prediction vs the recorded real boots", () => {
   if (!available.ok) {

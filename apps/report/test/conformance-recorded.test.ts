@@ -14,7 +14,9 @@ import {
   parseBootLog,
   renderDiffMarkdown,
   renderDiffText,
+  renderTimelineText,
   runConformance,
+  runTimeline,
   streamIdsFromMaps,
   type ConformanceRun,
   type PredictedBoot,
@@ -164,5 +166,23 @@ describe("real DT and ACPI boots of one topology differ where real-kernel-oracle
       ["0000:00:00.0", true],
       ["0000:03:02.0", false],
     ]);
+  });
+});
+
+describe("side-by-side timeline", () => {
+  const cmd = readFileSync(join(DIR, "dt-topo-gic3-defer.cmd"), "utf8");
+  const log = readFileSync(join(DIR, "dt-topo-gic3-defer.log"), "utf8");
+  it("pairs every step of an identical prediction and marks a missing one", async () => {
+    const same = await run("t", cmd, log, (c) => ({ ok: true, value: echoPrediction(log, c.firmware) }));
+    const rows = runTimeline(same);
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.every((r) => r.predicted !== null && r.observed !== null)).toBe(true);
+    expect(rows.filter((r) => r.observed?.text.startsWith("Default domain type")).map((r) => r.predicted?.text)).toEqual(["Default domain type: Translated"]);
+    const base = echoPrediction(log, "dt");
+    const missing = await run("t", cmd, log, () => ({ ok: true, value: { ...base, log: base.log.filter((l) => !/0000:00:05\.1: Adding to iommu group/.test(l.text)) } }));
+    const lone = runTimeline(missing).filter((r) => r.predicted === null);
+    expect(lone.map((r) => r.observed?.text)).toEqual(["0000:00:05.1: Adding to iommu group 5"]);
+    const text = renderTimelineText(runTimeline(missing)).split("\n");
+    expect(text.find((l) => l.includes("0000:00:05.1: Adding"))).toMatch(/^\s+> \[\s+1\.440594\] 0000:00:05\.1: Adding to iommu group 5$/);
   });
 });

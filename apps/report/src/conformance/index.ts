@@ -3,7 +3,9 @@
  * console-log parser into dmasim's trace vocabulary, the field-by-field comparison with the model's prediction and
  * its renderers. The CLI's `dmasim conformance` calls {@link runConformance} and prints with the renderers.
  */
-export { runConformance, compareRecorded, conformanceRunExitCode, formatConformanceError, liveBootName } from "./run";
+export { runConformance, compareRecorded, conformanceRunExitCode, formatConformanceError, liveBootName, runTimeline } from "./run";
+export { alignTimelines, renderTimelineText, timelineText } from "./timeline";
+export type { TimelineRow } from "./timeline";
 export type { ConformanceOptions, ConformanceRun, ConformanceSource, ConformanceError } from "./run";
 export { compareBoots, conformanceExitCode, CONFORMANCE_FIELDS } from "./compare";
 export type { ConformanceDiff, ConformanceField, DiffRow, FieldSummary, CompareOptions } from "./compare";
@@ -13,7 +15,7 @@ export { NO_DRIVER_REASON, normaliseDomainType } from "./facts";
 export type { BootFacts, FactGroup, FactSmmuEvent, Observable } from "./facts";
 export { predictedFacts, predictedLogFromTrace, renderVisibleLog } from "./predicted";
 export type { PredictedBoot, PredictedDevice, PredictedLogLine } from "./predicted";
-export { predictFromQemu, MODEL_UNAVAILABLE } from "./model";
+export { predictFromQemu } from "./model";
 export type { Predictor, PredictResult } from "./model";
 export { CONFORMANCE_TOPOLOGIES } from "./topologies";
 export type { ConformanceTopology } from "./topologies";

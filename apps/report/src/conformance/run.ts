@@ -11,11 +11,12 @@ import type { QemuCommandLine } from "@dmasim/machine";
 import { compareBoots, type CompareOptions, type ConformanceDiff } from "./compare";
 import type { BootFacts } from "./facts";
 import { parseBootCmd } from "./log/boot-cmd";
-import { parseBootLog, type ParsedBootLog } from "./log/boot-log";
+import { logEvents, parseBootLog, type ParsedBootLog } from "./log/boot-log";
 import { observedFacts } from "./log/observed";
 import { visibilityFromCmdline } from "./log/visibility";
 import { predictFromQemu, type Predictor } from "./model";
-import { predictedFacts, type PredictedBoot } from "./predicted";
+import { predictedFacts, renderVisibleLog, type PredictedBoot } from "./predicted";
+import { alignTimelines, type TimelineRow } from "./timeline";
 import { formatOracleError, type OracleError } from "./real/errors";
 import { bootWithOracle, prepareOracle, type OracleAssets } from "./real/oracle";
 
@@ -92,19 +93,19 @@ export function liveBootName(qemu: string, firmware: "dt" | "acpi", cmdline: str
 }
 
 /** Compares a parsed real boot with the prediction for its command line. */
-export function compareRecorded(
+export async function compareRecorded(
   name: string,
   cmdText: string,
   logText: string,
   options: { readonly predictor?: Predictor; readonly compare?: CompareOptions; readonly cmdPath?: string } = {},
-): Result<ConformanceRun> {
+): Promise<Result<ConformanceRun>> {
   const cmd = parseBootCmd(cmdText);
   if (!cmd.ok) return { ok: false, error: { kind: "input", path: options.cmdPath ?? `${name}.cmd`, message: `not a QEMU command line: ${JSON.stringify(cmd.error)}` } };
   const command = cmd.value.command;
   const log = parseBootLog(logText);
   const visibility = visibilityFromCmdline(log.cmdline ?? command.append);
   const observed = observedFacts(log, command.firmware, visibility);
-  const predicted = (options.predictor ?? predictFromQemu)(command);
+  const predicted = await (options.predictor ?? predictFromQemu)(command);
   if (!predicted.ok) {
     return { ok: true, value: { name, command, log, observed, prediction: predicted, diff: null, files: { cmd: null, log: null }, wallSeconds: cmd.value.wallSeconds } };
   }
@@ -126,7 +127,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Resul
     if (!cmdText.ok) return cmdText;
     const logText = readText(src.log);
     if (!logText.ok) return logText;
-    const run = compareRecorded(basename(src.log).replace(/\.log$/, ""), cmdText.value, logText.value, { ...cmpOpts, cmdPath: src.cmd });
+    const run = await compareRecorded(basename(src.log).replace(/\.log$/, ""), cmdText.value, logText.value, { ...cmpOpts, cmdPath: src.cmd });
     return run.ok ? { ok: true, value: { ...run.value, files: { cmd: src.cmd, log: src.log } } } : run;
   }
   let assets = options.oracle;
@@ -147,7 +148,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Resul
     ...(src.timeoutSeconds === undefined ? {} : { timeoutSeconds: src.timeoutSeconds }),
   });
   if (!boot.ok) return { ok: false, error: { kind: "oracle", error: boot.error } };
-  const run = compareRecorded(name, boot.value.cmdText, boot.value.logText, { ...cmpOpts, cmdPath: boot.value.cmdPath });
+  const run = await compareRecorded(name, boot.value.cmdText, boot.value.logText, { ...cmpOpts, cmdPath: boot.value.cmdPath });
   return run.ok ? { ok: true, value: { ...run.value, files: { cmd: boot.value.cmdPath, log: boot.value.logPath } } } : run;
 }
 
@@ -155,4 +156,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Resul
 export function conformanceRunExitCode(run: ConformanceRun): 0 | 1 | 2 {
   if (run.diff === null) return 2;
   return run.diff.agree ? 0 : 1;
+}
+
+/** The key events of both sides of a run, aligned (empty on the predicted side when there is no prediction). */
+export function runTimeline(run: ConformanceRun): TimelineRow[] {
+  const visibility = visibilityFromCmdline(run.log.cmdline ?? run.command.append);
+  const predicted = run.prediction.ok ? logEvents(parseBootLog(renderVisibleLog(run.prediction.value.log, visibility))) : [];
+  return alignTimelines(predicted, logEvents(run.log));
 }
