@@ -124,33 +124,30 @@ export async function unpackDeb(layout: OracleLayout, deb: string): Promise<Orac
 }
 
 /**
- * Resolves (when `meta` names a metapackage), downloads and unpacks one arm64 package. If the download fails with
- * lists older than today's archive, the lists are refreshed once and the whole step retried.
+ * Resolves (when `meta` names a metapackage), downloads and unpacks one arm64 package. A download that fails for
+ * another reason than an unknown package (typically a 404 for a version the archive has replaced since the lists
+ * were read) refreshes the lists once and retries.
  */
 export async function fetchArm64Package(
   layout: OracleLayout,
   pkg: { readonly name: string; readonly metaPrefix?: string },
 ): Promise<OracleResult<{ readonly pkg: string; readonly deb: string; readonly dir: string }>> {
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     const lists = await updateArm64Lists(layout, attempt > 0);
     if (!lists.ok) return lists;
     let name = pkg.name;
     if (pkg.metaPrefix !== undefined) {
       const resolved = await resolveMetapackage(layout, pkg.name, pkg.metaPrefix);
-      if (!resolved.ok) {
-        if (attempt === 0) continue;
-        return resolved;
-      }
+      if (!resolved.ok) return resolved;
       name = resolved.value;
     }
     const deb = await downloadDeb(layout, name);
     if (!deb.ok) {
-      if (attempt === 0) continue;
+      if (attempt === 0 && deb.error.kind === "download-failed") continue;
       return deb;
     }
     const dir = await unpackDeb(layout, deb.value);
     if (!dir.ok) return dir;
     return { ok: true, value: { pkg: name, deb: deb.value, dir: dir.value } };
   }
-  return oracleFail({ kind: "download-failed", pkg: pkg.name, message: "unreachable" });
 }
