@@ -5,29 +5,27 @@
  */
 import { expect } from "vitest";
 import { toPciDev } from "@dmasim/pci";
-import { makeFakeIommu } from "./core-fake-driver";
 import { fixtureText, kernelLines, loggedGroups, loggedPciDevices } from "./core-fixtures";
-import { bootTopo, makeTopoKernel, printedLines, type SmmuDriverFactory, type TopoKernel } from "./qemu-topo-harness";
-
-/**
- * Until the arm-smmu-v3 driver of this package can be composed here, the SMMU's platform driver is the core tests'
- * fake driver (fwspec check, per-StreamID ownership, PCI groups, SW MSI region): `iommu_device_register`, then bus
- * ops on pci and platform as `arm_smmu_set_bus_ops` does.
- */
-export const standInSmmu: SmmuDriverFactory = (k, dev) => {
-  const fake = makeFakeIommu(k.iommu, dev);
-  k.iommu.iommuDeviceRegister(fake.iommu, fake.ops, dev);
-  const ret = k.iommu.busSetIommu(k.pci.bus, fake.ops);
-  return ret !== 0 ? ret : k.iommu.busSetIommu(k.platform, fake.ops);
-};
+import { bootTopo, makeTopoKernel, printedLines, type TopoKernel } from "./qemu-topo-harness";
+import { realSmmu, type RealSmmu } from "./qemu-topo-smmu";
 
 /** The lines the IOMMU core and the driver print about groups, in order. */
 export const GROUP_LINE = /(iommu: Allocated group \d+|: Adding to iommu group \d+|: Adding to IOMMU failed: -?\d+|already in tree from dev \S+)$/;
 
-/** Boots `fixture` and compares it with its log. Returns the kernel for further checks. */
-export function bootAndCompare(fixture: string, smmu: SmmuDriverFactory = standInSmmu): TopoKernel {
+/** A booted topology kernel with its SMMU. */
+export interface BootedTopo {
+  readonly k: TopoKernel;
+  readonly smmu: RealSmmu;
+}
+
+/**
+ * Boots `fixture` (the arm-smmu-v3 driver over the SMMUv3 hardware model) and compares it with its log. Returns the
+ * kernel for further checks.
+ */
+export function bootAndCompare(fixture: string): BootedTopo {
   const k = makeTopoKernel(fixture);
-  bootTopo(k, smmu);
+  const smmu = realSmmu();
+  bootTopo(k, smmu.factory);
   const log = fixtureText(`qemu-boots/${fixture}.log`);
 
   const groups = loggedGroups(log);
@@ -42,14 +40,8 @@ export function bootAndCompare(fixture: string, smmu: SmmuDriverFactory = standI
   }
   expect(model).toEqual(pciLogged);
 
-  // Only the group-related lines (the driver's "already in tree" line is matched by its tail).
   const real = kernelLines(log).filter((l) => GROUP_LINE.test(l));
   const printed = printedLines(k).filter((l) => GROUP_LINE.test(l));
-  expect(printed.map(tail)).toEqual(real.map(tail));
-  return k;
-}
-
-/** A line without the driver-specific part before "stream" (the stand-in driver logs the same text). */
-function tail(line: string): string {
-  return line.replace(/^.*?(\S+ \S+: stream )/, "$1");
+  expect(printed).toEqual(real);
+  return { k, smmu };
 }

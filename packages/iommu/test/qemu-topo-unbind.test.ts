@@ -10,13 +10,38 @@ import { describe, expect, it } from "vitest";
 import type { Device } from "@dmasim/driver-core";
 import { pciStopAndRemoveBusDevice, toPciDev } from "@dmasim/pci";
 import { HAVE_FIXTURES } from "./core-fixtures";
-import { standInSmmu } from "./qemu-topo-checks";
 import { bootTopo, makeTopoKernel, printedLines, type TopoKernel } from "./qemu-topo-harness";
+import { realSmmu, type RealSmmu } from "./qemu-topo-smmu";
 
 function booted(): TopoKernel {
+  return bootedWithSmmu().k;
+}
+
+function bootedWithSmmu(): { k: TopoKernel; smmu: RealSmmu } {
   const k = makeTopoKernel("dt-topo-gic3");
-  bootTopo(k, standInSmmu);
-  return k;
+  const smmu = realSmmu();
+  bootTopo(k, smmu.factory);
+  return { k, smmu };
+}
+
+/** The StreamID the machine presents for a PCI function (its requester ID after hardware aliasing). */
+function sidOf(k: TopoKernel, dev: Device): number {
+  const ids = k.iommu.devIommuFwspecGet(dev)?.ids;
+  if (ids === undefined || ids.length === 0) throw new Error(`${dev.name} has no StreamID`);
+  return ids[0] as number;
+}
+
+/** The arm-smmu-ste and smmu-cfgi records after `from`, for `sid`. */
+function steTraffic(k: TopoKernel, from: number, sid: number): string[] {
+  const out: string[] = [];
+  for (const r of k.trace.records.slice(from)) {
+    const x = r as unknown as Record<string, unknown>;
+    if (r.type === "arm-smmu-ste" && x.sid === sid) out.push(`ste ${String(x.config)} ${String(x.device)}`);
+    if (r.type === "smmu-cfgi" && typeof x.first === "number" && typeof x.last === "number" && x.first <= sid && sid <= x.last) {
+      out.push(`cfgi ${String(x.command)}`);
+    }
+  }
+  return out;
 }
 
 function find(k: TopoKernel, name: string): Device {
@@ -43,9 +68,11 @@ const lifecycle = (type: string, r: Record<string, unknown>): string | null => {
 };
 
 describe.skipIf(!HAVE_FIXTURES)("6.1 unbind and removal on dt-topo-gic3 (needs ../shared/fixtures)", () => {
-  it("unbind gives back ownership only; the device keeps its group and domain", () => {
-    const k = booted();
+  it("unbind gives back ownership only; the device keeps its group and domain, and its STE is not touched", () => {
+    const { k, smmu } = bootedWithSmmu();
     const dev = find(k, "0000:00:01.0");
+    const sid = sidOf(k, dev);
+    expect(steTraffic(k, 0, sid).at(-1)).toBe("ste s1-trans 0000:00:01.0");
     const group = k.iommu.iommuGroupGet(dev);
     const domain = k.iommu.iommuGetDomainForDev(dev);
     expect(group?.ownerCnt).toBe(1);
@@ -56,11 +83,15 @@ describe.skipIf(!HAVE_FIXTURES)("6.1 unbind and removal on dt-topo-gic3 (needs .
     expect(k.iommu.iommuGetDomainForDev(dev)).toBe(domain);
     expect(group?.ownerCnt).toBe(0);
     expect(after(k, from, lifecycle)).toEqual(["notify UNBIND_DRIVER", "driver remove", "iommu-group-owner", "notify UNBOUND_DRIVER"]);
+    expect(steTraffic(k, from, sid)).toEqual([]);
+    // The stream still translates through the default domain (nothing mapped there: a translation fault).
+    expect(smmu.hw().translate({ streamId: sid, iova: 0x1000, access: "write", size: 4 })).toMatchObject({ kind: "abort", eventId: 0x10 });
   });
 
-  it("removing the only member releases the device at REMOVED_DEVICE, then the group and its default domain", () => {
-    const k = booted();
+  it("removing the only member releases the device at REMOVED_DEVICE (abort STE + CFGI_STE), then the group and its domain", () => {
+    const { k, smmu } = bootedWithSmmu();
     const dev = find(k, "0000:00:01.0");
+    const sid = sidOf(k, dev);
     const id = k.iommu.iommuGroupGet(dev)?.id;
     const from = k.trace.records.length;
     const pdev = toPciDev(dev);
@@ -81,6 +112,9 @@ describe.skipIf(!HAVE_FIXTURES)("6.1 unbind and removal on dt-topo-gic3 (needs .
     ]);
     expect(printedLines(k).slice(-2)).toEqual([`pci 0000:00:01.0: Removing from iommu group ${id}` /* unbound by then: dev_driver_string is the bus */, `iommu: Releasing group ${id}`]);
     expect(k.iommu.groups.map((g) => g.id)).not.toContain(id);
+    // arm_smmu_release_device → arm_smmu_detach_dev: the STE goes back to abort (disable_bypass), then CFGI_STE.
+    expect(steTraffic(k, from, sid)).toEqual(["cfgi CMD_CFGI_STE", "ste abort null"]);
+    expect(smmu.hw().translate({ streamId: sid, iova: 0x1000, access: "write", size: 4 })).toMatchObject({ kind: "abort", eventId: null });
   });
 
   it("removing a device that shares its group leaves the group and its domain to the others", () => {

@@ -301,6 +301,17 @@ export class IommuCore implements IommuDriverApi {
     return devGroup(dev)?.domain ?? null;
   }
 
+  /**
+   * `iommu_report_device_fault(dev, evt)`: -EINVAL unless a fault handler is registered for the device
+   * (`iommu_register_device_fault_handler`, used by SVA/IOPF users, none of which the model has), so the SMMU
+   * driver logs the event itself.
+   *
+   * @see drivers/iommu/iommu.c iommu_report_device_fault
+   */
+  iommuReportDeviceFault(_dev: Device, _fault: unknown): number {
+    return -22;
+  }
+
   /** `iommu_get_dma_domain(dev)`: the group's default domain. */
   iommuGetDmaDomain(dev: Device): IommuDomain | null {
     return devGroup(dev)?.defaultDomain ?? null;
