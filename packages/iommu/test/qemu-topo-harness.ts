@@ -46,10 +46,12 @@ import {
   type PciSubsystem,
 } from "@dmasim/pci";
 import { IOMMU_ERAS, IommuCore, type IommuOps, type IommuTraceEvent, type IortIommuEnv, type OfIommuEnv, type SmmuDriverConfig } from "../src/index";
+import type { SmmuHwEvent } from "@dmasim/iommu/smmuv3-hw";
+import type { ArmSmmuV3Event } from "../src/arm-smmu-v3/index";
 import { fixtureText } from "./core-fixtures";
 
-/** Every event of the composed kernel. */
-export type TopoEvent = DriverCoreEvent | PciEvent | IommuTraceEvent;
+/** Every event of the composed kernel (the SMMU driver's and the SMMU hardware's included). */
+export type TopoEvent = DriverCoreEvent | PciEvent | IommuTraceEvent | ArmSmmuV3Event | SmmuHwEvent;
 
 /** How the SMMUv3 driver is provided: it registers at probe and returns the ops it set on the buses. */
 export interface SmmuDriverFactory {

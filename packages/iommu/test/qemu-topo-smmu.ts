@@ -5,11 +5,10 @@
  * give the platform device. Interrupts are queued by the hardware and delivered when the driver polls or the test
  * asks.
  */
-import type { Device, TraceSink } from "@dmasim/driver-core";
+import type { Device } from "@dmasim/driver-core";
 import { FrameAllocator, VIRT_SMMU_NAME } from "@dmasim/machine";
 import { createSmmuV3, type SmmuV3 } from "@dmasim/iommu/smmuv3-hw";
-import type { PrintkEvent } from "@dmasim/driver-core";
-import { ARM_SMMU_V3_ERAS, ARM_SMMU_V3_RESOURCES, ArmSmmuV3Driver, type ArmSmmuV3Event } from "../src/arm-smmu-v3/index";
+import { ARM_SMMU_V3_ERAS, ARM_SMMU_V3_RESOURCES, ArmSmmuV3Driver } from "../src/arm-smmu-v3/index";
 import { ioPgtableEras } from "../src/index";
 import type { SmmuDriverFactory, TopoKernel } from "./qemu-topo-harness";
 
@@ -49,12 +48,11 @@ export function realSmmu(): RealSmmu {
       const memory = k.machine.memory;
       // The kernel's dma_alloc_coherent pool for the SMMU: RAM above the first 256 MiB of the 1 GiB board.
       const frames = new FrameAllocator(memory, { base: 0x5000_0000, size: 0x1000_0000 });
-      const trace = k.trace as unknown as TraceSink<{ readonly type: string }>;
       hw = createSmmuV3({
         name: dev.name,
         memory,
         irq: { eventq: () => pending.push("eventq"), gerror: () => pending.push("gerror"), cmdSync: () => pending.push("cmdq-sync") },
-        trace,
+        trace: k.trace,
       });
       k.machine.mmio.register("smmuv3", SMMU_BASE, SMMU_SIZE, hw);
       k.machine.attachIommu(VIRT_SMMU_NAME, hw);
@@ -62,7 +60,7 @@ export function realSmmu(): RealSmmu {
         mmio: k.machine.mmio,
         memory,
         frames,
-        trace: k.trace as unknown as TraceSink<ArmSmmuV3Event | PrintkEvent>,
+        trace: k.trace,
         iommu: k.iommu,
         era: ARM_SMMU_V3_ERAS["v6.1"],
         ioPgtable: ioPgtableEras["v6.1"],
