@@ -18,6 +18,8 @@ import { ARM_SMMU_FEAT, CMDQ_TLBI_RANGE_NUM_MAX } from "./regs";
 
 /** `__ffs(x)` for a positive safe integer (no 32-bit truncation). */
 export function ffs(x: number): number {
+  // 32-bit values (every page count and bitmap short of 4 GiB of pages): count trailing zeros with clz32.
+  if (x > 0 && x <= 0xffffffff) return 31 - Math.clz32((x & -x) >>> 0);
   let n = 0;
   let v = x;
   while (v % 2 === 0 && v > 0) {
@@ -61,7 +63,7 @@ export function tlbInvRangeDomain(smmu: ArmSmmuDevice, domain: ArmSmmuDomain, io
   if (range) {
     tg = ffs(domain.pgsizeBitmap);
     tgField = (tg - 10) / 2;
-    ttl = 4 - Math.floor((Math.log2(granule) - 3) / (tg - 3));
+    ttl = 4 - Math.floor((ffs(granule) - 3) / (tg - 3));
     numPages = Math.floor(size / 2 ** tg);
   }
   const batch = new CmdqBatch();
@@ -77,8 +79,14 @@ export function tlbInvRangeDomain(smmu: ArmSmmuDevice, domain: ArmSmmuDomain, io
       invRange = num * 2 ** (scale + tg);
       numPages -= num * 2 ** scale;
     }
-    const fields = { asid, vmid: 0, leaf, addr, num: range ? num - 1 : 0, scale, ttl, tg: tgField };
-    batchAdd(smmu, batch, e2h ? { op: "TLBI_EL2_VA", ...fields } : { op: "TLBI_NH_VA", ...fields });
+    const n = range ? num - 1 : 0;
+    batchAdd(
+      smmu,
+      batch,
+      e2h
+        ? { op: "TLBI_EL2_VA", asid, vmid: 0, leaf, addr, num: n, scale, ttl, tg: tgField }
+        : { op: "TLBI_NH_VA", asid, vmid: 0, leaf, addr, num: n, scale, ttl, tg: tgField },
+    );
     addr += invRange;
   }
   batchSubmit(smmu, batch);
