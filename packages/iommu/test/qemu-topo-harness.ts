@@ -61,6 +61,7 @@ export interface SmmuDriverFactory {
 
 /** The composed kernel. */
 export interface TopoKernel {
+  readonly era: TopoEra;
   readonly firmware: "dt" | "acpi";
   readonly trace: Trace<TopoEvent>;
   readonly core: DriverCore;
@@ -81,8 +82,13 @@ export interface TopoKernel {
   readonly dmaOps: Map<string, IommuOps | null>;
 }
 
+/** The kernel generations the topology harness composes. */
+export type TopoEra = "v6.1" | "v4.12";
+
 /** Options of {@link makeTopoKernel}. */
 export interface TopoOptions {
+  /** Default "v6.1" (the real boots); "v4.12" composes every layer's v4.12 switches on the same machine. */
+  readonly era?: TopoEra;
   /** CONFIG_ARM_SMMU_V3 as `iort_iommu_driver_enabled` sees it (default built in, as Debian's). */
   readonly smmuV3Config?: SmmuDriverConfig;
 }
@@ -98,7 +104,8 @@ export function makeTopoKernel(fixture: string, options: TopoOptions = {}): Topo
   if (!machine.ok) throw new Error(JSON.stringify(machine.error));
   const firmware = cmd.value.firmware;
   const trace = new Trace<TopoEvent>();
-  const core = new DriverCore({ era: DRIVER_CORE_ERAS["v6.1"], trace });
+  const era = options.era ?? "v6.1";
+  const core = new DriverCore({ era: DRIVER_CORE_ERAS[era], trace });
   const platform = core.busRegister(makePlatformBus());
   if (!platform.ok) throw new Error("platform bus");
   const dmaOps = new Map<string, IommuOps | null>();
@@ -127,18 +134,19 @@ export function makeTopoKernel(fixture: string, options: TopoOptions = {}): Topo
       }
       return h;
     };
-    ofEnv = { dt: tree, fwnodeOf };
+    // v4.12: IOMMU_OF_DECLARE(arm_smmuv3, "arm,smmu-v3", NULL) puts the node in __iommu_of_table.
+    ofEnv = { dt: tree, fwnodeOf, iommuOfTable: ["arm,smmu-v3"] };
   }
   const iort = firmware === "acpi" ? buildQemuVirtIort(virt) : null;
   const smmuFwnode: Fwnode = { name: firmware === "acpi" ? "arm-smmu-v3 fwnode" : "/smmuv3@9050000" };
   const iortEnv: IortIommuEnv | null =
     iort === null
       ? null
-      : { iort, smmuV3Config: options.smmuV3Config ?? "builtin", fwnodeOf: (i) => (iort.nodes[i]?.type === "smmu-v3" ? smmuFwnode : null) };
+      : { iort, smmuV3Config: options.smmuV3Config ?? "builtin", firmwareEra: era, fwnodeOf: (i) => (iort.nodes[i]?.type === "smmu-v3" ? smmuFwnode : null) };
 
   const pci = registerPciBus(core, {
     trace,
-    era: PCI_ERAS["v6.1"],
+    era: PCI_ERAS[era],
     hooks: {
       firmwareDmaConfigure: (pdev, fw) => {
         const iommu = iommuOf();
@@ -158,9 +166,10 @@ export function makeTopoKernel(fixture: string, options: TopoOptions = {}): Topo
     },
   });
   if (!pci.ok) throw new Error(`pci bus: ${pci.error}`);
-  const iommu = new IommuCore({ era: IOMMU_ERAS["v6.1"], driverCore: core, trace, pci: pci.value, cmdline: cmdlineOf(cmd.value.append ?? "") });
+  const iommu = new IommuCore({ era: IOMMU_ERAS[era], driverCore: core, trace, pci: pci.value, cmdline: cmdlineOf(cmd.value.append ?? "") });
   holder.iommu = iommu;
   return {
+    era,
     firmware,
     trace,
     core,

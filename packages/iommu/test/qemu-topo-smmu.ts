@@ -56,14 +56,18 @@ export function realSmmu(): RealSmmu {
       });
       k.machine.mmio.register("smmuv3", SMMU_BASE, SMMU_SIZE, hw);
       k.machine.attachIommu(VIRT_SMMU_NAME, hw);
+      const v412 = k.era === "v4.12";
       driver = new ArmSmmuV3Driver({
         mmio: k.machine.mmio,
         memory,
         frames,
         trace: k.trace,
         iommu: k.iommu,
-        era: ARM_SMMU_V3_ERAS["v6.1"],
+        era: ARM_SMMU_V3_ERAS[k.era],
+        // v4.12's io-pgtable-arm already had the modern descriptor bits (the v4.4 column is older).
         ioPgtable: ioPgtableEras["v6.1"],
+        // v4.12: the driver itself calls pci_request_acs() just before bus_set_iommu(&pci_bus_type).
+        ...(v412 ? { requestAcsAtBusSetIommu: true, pciRequestAcs: () => k.pci.requestAcs() } : {}),
         buses: { pci: k.pci.bus, platform: k.platform },
         clock: k.core.clock,
         pollIrqs: deliverIrqs,

@@ -346,4 +346,13 @@ export interface IommuDriverApi {
    * platforms, ITS doorbells with the IORT `iort_iommu_msi_get_resv_regions`); none on the QEMU virt boards.
    */
   iommuDmaGetResvRegions(dev: Device): IommuResvRegion[];
+  /**
+   * v4.x: `iommu_group_get_for_dev(dev)`, which `add_device` calls (it also makes the group's default domain and
+   * attaches the device). Optional in the contract because 6.1 drivers never call it.
+   */
+  iommuGroupGetForDev?(dev: Device): IommuGroupResult;
+  /** v4.x: `iommu_group_remove_device(dev)`, which `remove_device` calls. */
+  iommuGroupRemoveDevice?(dev: Device): void;
+  /** v4.x: `iommu_fwspec_free(dev)`, which v4.12's `remove_device` calls last. */
+  iommuFwspecFree?(dev: Device): void;
 }
