@@ -42,6 +42,7 @@ import {
   pciePortdrvInit,
   registerPciBus,
   shpcdInit,
+  type PciDev,
   type PciEvent,
   type PciSubsystem,
 } from "@dmasim/pci";
@@ -89,6 +90,8 @@ export type TopoEra = "v6.1" | "v4.12";
 export interface TopoOptions {
   /** Default "v6.1" (the real boots); "v4.12" composes every layer's v4.12 switches on the same machine. */
   readonly era?: TopoEra;
+  /** `pci_fixup_device(pci_fixup_header, dev)`: where DMA-alias quirks run (`pci_add_dma_alias`). */
+  readonly fixupHeader?: (pdev: PciDev) => void;
   /** CONFIG_ARM_SMMU_V3 as `iort_iommu_driver_enabled` sees it (default built in, as Debian's). */
   readonly smmuV3Config?: SmmuDriverConfig;
 }
@@ -163,6 +166,7 @@ export function makeTopoKernel(fixture: string, options: TopoOptions = {}): Topo
       iommuDeviceUseDefaultDomain: (dev) => iommuOf().iommuDeviceUseDefaultDomain(dev),
       iommuDeviceUnuseDefaultDomain: (dev) => iommuOf().iommuDeviceUnuseDefaultDomain(dev),
       archTeardownDmaOps: (dev) => void dmaOps.delete(dev.name),
+      ...(options.fixupHeader === undefined ? {} : { fixupHeader: options.fixupHeader }),
     },
   });
   if (!pci.ok) throw new Error(`pci bus: ${pci.error}`);
