@@ -301,11 +301,10 @@ export class ArmSmmuV3Driver {
   }
 }
 
-/** OR of two page-size bitmaps that may exceed 32 bits. */
+/** OR of two page-size bitmaps that may exceed 32 bits (52-bit OAS adds a 4 TiB block). */
 function orBitmaps(a: number, b: number): number {
-  let out = 0;
-  for (let bit = 2 ** 52; bit >= 1; bit /= 2) {
-    if (a % (bit * 2) >= bit || b % (bit * 2) >= bit) out += bit;
-  }
-  return out;
+  const TWO_32 = 0x1_0000_0000;
+  const hi = (Math.floor(a / TWO_32) | Math.floor(b / TWO_32)) >>> 0;
+  const lo = ((a % TWO_32) | (b % TWO_32)) >>> 0;
+  return hi * TWO_32 + lo;
 }
