@@ -108,3 +108,51 @@ export type {
  * requirement), reserved-region merging and sysfs formatting, `iommu_pgsize`.
  */
 export { formatResvRegions, insertResvRegion, iommuAllocResvRegion, iommuPgsize, REQ_ACS_FLAGS } from "./core/index";
+
+// ---- arm-smmu-v3 driver (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c), re-exported from its own barrel ----------
+
+/**
+ * The arm-smmu-v3 driver: `ArmSmmuV3Driver` (`arm_smmu_ops`, the platform driver, v4.7 `init`/`ofInit`), its eras,
+ * the platform-device resources slot (`ARM_SMMU_V3_RESOURCES`) the firmware glue fills, the driver's state objects
+ * and its trace events. It reaches the SMMU only through MMIO and RAM.
+ */
+export {
+  ARM_SMMU_FEAT,
+  ARM_SMMU_V3_ERAS,
+  ARM_SMMU_V3_FILE,
+  ARM_SMMU_V3_RESOURCES,
+  ArmSmmuDevice,
+  ArmSmmuDomain,
+  ArmSmmuMaster,
+  ArmSmmuV3Driver,
+  buildCmd,
+  CMDQ_OP,
+  stepForSid,
+} from "./arm-smmu-v3/index";
+export type {
+  ArmSmmuBuses,
+  ArmSmmuCmdqEnt,
+  ArmSmmuCoreApi,
+  ArmSmmuCpu,
+  ArmSmmuCtxDesc,
+  ArmSmmuDomainStage,
+  ArmSmmuFault,
+  ArmSmmuFirmware,
+  ArmSmmuL1Desc,
+  ArmSmmuMmioPort,
+  ArmSmmuQueue,
+  ArmSmmuQueueCaps,
+  ArmSmmuRequestIrq,
+  ArmSmmuS1Cfg,
+  ArmSmmuSteConfig,
+  ArmSmmuStream,
+  ArmSmmuStrtabCfg,
+  ArmSmmuV3Context,
+  ArmSmmuV3Era,
+  ArmSmmuV3EraName,
+  ArmSmmuV3Event,
+  ArmSmmuV3EventType,
+  ArmSmmuV3Options,
+  ArmSmmuV3Resources,
+  CmdWords,
+} from "./arm-smmu-v3/index";
