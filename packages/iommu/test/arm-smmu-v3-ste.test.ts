@@ -5,7 +5,8 @@
  * "stream N already in tree" -EINVAL with the real 6.1 log's wording and consequence.
  */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { PCI_DEV, PciDev, type PciBus } from "@dmasim/pci";
 import { createSmmuV3, type SmmuHwEvent, type SmmuV3 } from "@dmasim/iommu/smmuv3-hw";
 import type { Device } from "@dmasim/driver-core";
 import { IommuDomainType } from "../src/core/iommu-ops";
@@ -222,6 +223,27 @@ describe("stream table entries for a master", () => {
     k.probeMaster(dev2);
     k.driver.domainOps.attachDev(d2, dev2);
     expect(d2.s1Cfg?.cd.asid).toBe(1);
+  });
+
+  it("def_domain_type: identity for the HiSilicon PTT (19e5:a12e) only; device_group: pci_device_group for PCI", () => {
+    const k = boot();
+    const mk = (name: string, vendor: number, device: number): Device => {
+      const dev = k.addMaster(name, [0x40]);
+      const pdev = new PciDev({ dev, bus: {} as PciBus, devfn: 0, vendor, device, class: 0, revision: 0, hdrType: 0, multifunction: false, pcieCap: 0, pcieFlagsReg: 0 });
+      dev.setData(PCI_DEV, pdev);
+      return dev;
+    };
+    const ptt = mk("0000:00:10.0", 0x19e5, 0xa12e);
+    const nic = mk("0000:00:11.0", 0x19e5, 0xa12f);
+    expect(k.driver.ops.defDomainType?.(ptt)).toBe(IommuDomainType.IDENTITY);
+    expect(k.driver.ops.defDomainType?.(nic)).toBe(0);
+    expect(k.driver.ops.defDomainType?.(k.addMaster("dma0", [0x10]))).toBe(0);
+    const pci = vi.spyOn(k.iommu, "pciDeviceGroup");
+    const generic = vi.spyOn(k.iommu, "genericDeviceGroup");
+    k.driver.ops.deviceGroup(nic);
+    k.driver.ops.deviceGroup(k.addMaster("dma1", [0x11]));
+    expect([pci.mock.calls.length, generic.mock.calls.length]).toEqual([1, 1]);
+    expect(boot({ era: ARM_SMMU_V3_ERAS["v4.12"] }).driver.ops.defDomainType).toBeUndefined();
   });
 
   it("rejects BLOCKED domains and, before v4.11, identity ones", () => {

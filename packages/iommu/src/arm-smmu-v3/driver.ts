@@ -6,9 +6,9 @@
  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_ops, arm_smmu_driver
  */
 import { Errno, type Bus, type Device, type DriverSpec, type Fwnode } from "@dmasim/driver-core";
-import { devIsPci } from "@dmasim/pci";
+import { devIsPci, toPciDev } from "@dmasim/pci";
 import type { IommuDomain, IommuDomainOps, IommuOps, IommuResvRegion } from "../core/iommu-ops";
-import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../core/iommu-ops";
+import { IommuDomainType, MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../core/iommu-ops";
 import { IommuProt, makeIotlbGather } from "../io-pgtable-arm/index";
 import type { ArmSmmuV3Context, ArmSmmuV3Options } from "./context";
 import { ArmSmmuMaster, type ArmSmmuDevice } from "./device";
@@ -214,6 +214,15 @@ export class ArmSmmuV3Driver {
               },
               ...api.iommuDmaGetResvRegions(dev),
             ],
+          }
+        : {}),
+      ...(era.hisiPttIdentity
+        ? {
+            // arm_smmu_def_domain_type: IS_HISI_PTT_DEVICE (PCI_VENDOR_ID_HUAWEI, 0xa12e) → identity.
+            defDomainType: (dev: Device): number => {
+              const pdev = toPciDev(dev);
+              return pdev !== undefined && pdev.vendor === 0x19e5 && pdev.device === 0xa12e ? IommuDomainType.IDENTITY : 0;
+            },
           }
         : {}),
       ...(era.probePath === "probe_device"

@@ -64,6 +64,11 @@ export interface ArmSmmuV3Era {
    * (v4.11+, with the IOMMU MSI support).
    */
   readonly swMsiRegion: boolean;
+  /**
+   * `def_domain_type` forces an identity domain on the HiSilicon PCIe tune-and-trace device (19e5:a12e), which can
+   * only use identity mappings (6.1).
+   */
+  readonly hisiPttIdentity: boolean;
 }
 
 /**
@@ -91,6 +96,7 @@ export const ARM_SMMU_V3_ERAS = {
     mapPages: false,
     cdWrite: "unsynced",
     swMsiRegion: false,
+    hisiPttIdentity: false,
   },
   "v4.12": {
     name: "v4.12",
@@ -110,6 +116,7 @@ export const ARM_SMMU_V3_ERAS = {
     mapPages: false,
     cdWrite: "unsynced",
     swMsiRegion: true,
+    hisiPttIdentity: false,
   },
   "v6.1": {
     name: "v6.1",
@@ -129,6 +136,7 @@ export const ARM_SMMU_V3_ERAS = {
     mapPages: true,
     cdWrite: "synced",
     swMsiRegion: true,
+    hisiPttIdentity: true,
   },
 } as const satisfies Record<string, ArmSmmuV3Era>;
 
