@@ -14,6 +14,8 @@ import type { DmaPlatformHooks, IommuDmaBackend } from "./iommu-backend";
 export interface DmaContext {
   readonly era: DmaEra;
   readonly trace: TraceSink<DmaEvent>;
+  /** False when the trace is driver-core's `NULL_TRACE_SINK`: hot paths then skip building events. */
+  readonly tracing: boolean;
   /** RAM as the CPU sees it (swiotlb copies, test reads). */
   readonly memory: PhysicalMemoryPort;
   /** Kernel page allocator: coherent buffers, the swiotlb pool. */
@@ -25,6 +27,8 @@ export interface DmaContext {
   readonly swiotlb: SwiotlbPool | null;
   /** The device's DMA state, created with the defaults on first use. */
   state(dev: Device): DeviceDmaState;
+  /** `dev_is_pci(dev)`, asked of the platform hook once per device. */
+  isPci(dev: Device, st: DeviceDmaState): boolean;
   /** The owner tag a new mapping is booked under. */
   ownerOf(dev: Device): string;
   /** The next mapping sequence number. */

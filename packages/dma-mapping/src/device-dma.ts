@@ -85,6 +85,8 @@ export interface DeviceDmaState {
   coherent: boolean;
   /** `dev->dma_range_map` (null: addresses are physical). */
   dmaRangeMap: readonly DmaRangeMapEntry[] | null;
+  /** `dev_is_pci(dev)` as the platform hook answered it (null: not asked yet). */
+  isPci: boolean | null;
   /** The last `arch_setup_dma_ops` arguments, or null. */
   archSetup: ArchSetupDmaArgs | null;
   /**

@@ -92,7 +92,7 @@ export function dmaMapPage(
   const owner = ownerOf(ctx, dev);
   const failed = addr === DMA_MAPPING_ERROR || (ops.mappingError !== undefined && ops.mappingError(dev, addr));
   if (!failed) book(ctx, st, ops, owner, addr, size, dir, api, pa, null);
-  ctx.trace.emit({
+  if (ctx.tracing) ctx.trace.emit({
     type: "dma-map",
     device: dev.name,
     ops: ops.kind,
@@ -122,7 +122,7 @@ export function dmaUnmapPage(
   const ops = opsOf(st);
   const found = unbook(st, dmaAddr);
   ops.unmapPage(dev, dmaAddr, size, dir, attrs);
-  ctx.trace.emit({
+  if (ctx.tracing) ctx.trace.emit({
     type: "dma-unmap",
     device: dev.name,
     ops: ops.kind,

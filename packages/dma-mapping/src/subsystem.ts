@@ -6,7 +6,7 @@
  * @see kernel/dma/mapping.c
  * @see drivers/iommu/dma-iommu.c
  */
-import { Errno, type Device, type Scheduler, type TraceSink } from "@dmasim/driver-core";
+import { Errno, NULL_TRACE_SINK, type Device, type Scheduler, type TraceSink } from "@dmasim/driver-core";
 import type { FrameAllocator, PhysicalMemoryPort } from "@dmasim/machine";
 import type { DmaContext } from "./context";
 import { DMA_DEVICE, type DeviceDmaState, type DmaRangeMapEntry } from "./device-dma";
@@ -87,13 +87,15 @@ export class DmaSubsystem {
     const ctx: DmaContext = {
       era: options.era,
       trace: options.trace,
+      tracing: (options.trace as unknown) !== NULL_TRACE_SINK,
       memory: options.memory,
       frames: options.frames,
       scheduler: options.scheduler ?? null,
       iommu: options.iommu ?? null,
       platform: options.platform ?? {},
       swiotlb: this.swiotlb,
-      state: (dev) => this.deviceInit(dev),
+      state: (dev) => dev.getData(DMA_DEVICE) ?? this.deviceInit(dev),
+      isPci: (dev, st) => st.isPci ?? (st.isPci = options.platform?.isPci?.(dev) ?? false),
       ownerOf,
       nextMappingSeq: () => ++this.#mappingSeq,
     };
@@ -125,6 +127,7 @@ export class DmaSubsystem {
         busDmaLimit: 0,
         coherent: false,
         dmaRangeMap: null,
+        isPci: null,
         archSetup: null,
         mappings: new Map(),
       };

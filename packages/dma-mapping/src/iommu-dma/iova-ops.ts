@@ -9,6 +9,7 @@
 import { makeIotlbGather, IommuProt, type IommuDomain, type IommuIotlbGather } from "@dmasim/iommu";
 import type { Device } from "@dmasim/driver-core";
 import type { DmaContext } from "../context";
+import type { DeviceDmaState } from "../device-dma";
 import { IOVA_RANGE_CACHE_MAX_SIZE } from "../iova/rcache";
 import { DMA_MAPPING_ERROR, DmaAttr, dmaBitMask, type DmaAddr, type DmaDirection } from "../types";
 import { cookieOf, type IommuDmaCookie } from "./cookie";
@@ -73,6 +74,7 @@ export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: IommuDomai
 export function iommuDmaAllocIova(
   ctx: DmaContext,
   dev: Device,
+  st: DeviceDmaState,
   domain: IommuDomain,
   cookie: IommuDmaCookie,
   size: number,
@@ -82,7 +84,6 @@ export function iommuDmaAllocIova(
   if (iovad === null) return 0;
   const era = ctx.era.iommuDma;
   const pages = size / iovad.granule;
-  const st = ctx.state(dev);
   let limit = dmaLimit;
   if (st.busDmaLimit > 0) limit = Math.min(limit, st.busDmaLimit);
   if (domain.geometry.forceAperture) limit = Math.min(limit, domain.geometry.apertureEnd);
@@ -98,7 +99,7 @@ export function iommuDmaAllocIova(
     }
   } else {
     const len = pages < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1) ? roundupPow2(pages) : pages;
-    if (era.pciSacFirst && limit > MASK_32 && ctx.platform.isPci?.(dev) === true) {
+    if (era.pciSacFirst && limit > MASK_32 && ctx.isPci(dev, st)) {
       const got = iovad.allocIovaFast(len, Math.floor(MASK_32 / iovad.granule), false);
       if (got !== null) {
         pfn = got.pfn;
@@ -115,7 +116,7 @@ export function iommuDmaAllocIova(
     }
   }
   const iova = pfn * iovad.granule;
-  ctx.trace.emit({ type: "iova-alloc", domain: cookie.label, device: dev.name, pages, limitPfn, iova, from });
+  if (ctx.tracing) ctx.trace.emit({ type: "iova-alloc", domain: cookie.label, device: dev.name, pages, limitPfn, iova, from });
   return iova;
 }
 
@@ -132,7 +133,7 @@ export function iommuDmaFreeIova(ctx: DmaContext, cookie: IommuDmaCookie, iova: 
   const pages = size / iovad.granule;
   if (gather !== null && gather.queued && cookie.fq !== null) {
     cookie.fq.queue(pfn, pages);
-    ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to: "flush-queue" });
+    if (ctx.tracing) ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to: "flush-queue" });
     return;
   }
   let to: "rcache" | "tree";
@@ -141,7 +142,7 @@ export function iommuDmaFreeIova(ctx: DmaContext, cookie: IommuDmaCookie, iova: 
     iovad.freeIova(pfn);
     to = "tree";
   }
-  ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to });
+  if (ctx.tracing) ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to });
 }
 
 /**
@@ -150,7 +151,15 @@ export function iommuDmaFreeIova(ctx: DmaContext, cookie: IommuDmaCookie, iova: 
  *
  * @see drivers/iommu/dma-iommu.c __iommu_dma_map
  */
-export function iommuDmaMap(ctx: DmaContext, dev: Device, pa: number, size: number, prot: number, dmaMask: number): DmaAddr {
+export function iommuDmaMap(
+  ctx: DmaContext,
+  dev: Device,
+  st: DeviceDmaState,
+  pa: number,
+  size: number,
+  prot: number,
+  dmaMask: number,
+): DmaAddr {
   const found = dmaCookieFor(ctx, dev);
   if (found === null) return DMA_MAPPING_ERROR;
   const { domain, cookie } = found;
@@ -158,7 +167,7 @@ export function iommuDmaMap(ctx: DmaContext, dev: Device, pa: number, size: numb
   if (iovad === null || ctx.iommu === null) return DMA_MAPPING_ERROR;
   const off = iovad.offset(pa);
   const len = iovad.align(size + off);
-  const iova = iommuDmaAllocIova(ctx, dev, domain, cookie, len, dmaMask);
+  const iova = iommuDmaAllocIova(ctx, dev, st, domain, cookie, len, dmaMask);
   if (iova === 0) return DMA_MAPPING_ERROR;
   if (ctx.iommu.map(domain, iova, pa - off, len, prot) !== 0) {
     iommuDmaFreeIova(ctx, cookie, iova, len, null);

@@ -36,7 +36,7 @@ export function iommuDmaPrepareMsi(ctx: DmaContext, dev: Device, msiAddr: number
     return { ok: true, value: existing.iova + offset };
   }
   const st = ctx.state(dev);
-  const iova = iommuDmaAllocIova(ctx, dev, domain, cookie, granule, st.dmaMask);
+  const iova = iommuDmaAllocIova(ctx, dev, st, domain, cookie, granule, st.dmaMask);
   if (iova === 0) return { ok: false, error: -Errno.ENOMEM };
   const prot = IommuProt.IOMMU_WRITE | IommuProt.IOMMU_NOEXEC | IommuProt.IOMMU_MMIO;
   if (ctx.iommu.map(domain, iova, page, granule, prot) !== 0) {

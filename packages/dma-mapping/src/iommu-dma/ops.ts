@@ -21,7 +21,7 @@ export function makeIommuDmaOps(ctx: DmaContext): DmaMapOps {
     kind: "iommu",
     mapPage: (dev, pa, size, dir, attrs) => {
       const st = ctx.state(dev);
-      return iommuDmaMap(ctx, dev, pa, size, dmaInfoToProt(dir, st.coherent, attrs), st.dmaMask);
+      return iommuDmaMap(ctx, dev, st, pa, size, dmaInfoToProt(dir, st.coherent, attrs), st.dmaMask);
     },
     unmapPage: (dev, dmaAddr, size) => iommuDmaUnmap(ctx, dev, dmaAddr, size),
     mapSg: (dev, sg, dir, attrs) => {
@@ -42,7 +42,7 @@ export function makeIommuDmaOps(ctx: DmaContext): DmaMapOps {
         lens.push(len);
         iovaLen += len;
       }
-      const iova = iommuDmaAllocIova(ctx, dev, domain, cookie, iovaLen, st.dmaMask);
+      const iova = iommuDmaAllocIova(ctx, dev, st, domain, cookie, iovaLen, st.dmaMask);
       if (iova === 0) return 0;
       // __iommu_map_sg: one iommu_map per run of physically contiguous (granule-aligned) segments.
       const prot = dmaInfoToProt(dir, st.coherent, attrs);
@@ -87,7 +87,7 @@ export function makeIommuDmaOps(ctx: DmaContext): DmaMapOps {
       const bytes = pageAlign(size);
       const pa = ctx.frames.alloc(bytes, `dma-coherent:${dev.name}`, 4096);
       if (pa === null) return null;
-      const dma = iommuDmaMap(ctx, dev, pa, bytes, dmaInfoToProt("bidirectional", st.coherent, attrs), st.coherentDmaMask);
+      const dma = iommuDmaMap(ctx, dev, st, pa, bytes, dmaInfoToProt("bidirectional", st.coherent, attrs), st.coherentDmaMask);
       if (dma === DMA_MAPPING_ERROR) {
         ctx.frames.free(pa);
         return null;
