@@ -3,14 +3,15 @@
  * are io-pgtable-arm's (ARM_64_LPAE_S1, 4K granule, 48-bit IAS, tables in simulated RAM), against the baseline of
  * calling the same io-pgtable `map`/`unmap` directly: the ratio is what the core adds (`iommu_pgsize`, the page
  * split loop, the gather and `iotlb_sync`, its trace events and, with dyndbg on, four formatted pr_debug lines).
- * Two variants: debug lines on (what the conformance runs need) and off (a kernel booted without dyndbg for
- * drivers/iommu). Target with dyndbg off: ≤ 5× the baseline.
+ * Three variants: debug lines on (what the conformance runs need), off (a kernel booted without dyndbg for
+ * drivers/iommu), and off without a recording trace (the core's own cost; the rest is driver-core's `Trace` keeping
+ * three records per iteration). Target for the untraced variant: ≤ 5× the baseline.
  *
  * Measured in alternating rounds; the ratio is the median of the per-round ratios.
  *
  * Run: pnpm --filter @dmasim/iommu exec tsx --conditions=@dmasim/source bench/iommu-core.ts
  */
-import { DRIVER_CORE_ERAS, DriverCore, Trace, makePlatformBus, type DriverCoreEvent } from "@dmasim/driver-core";
+import { DRIVER_CORE_ERAS, DriverCore, NULL_TRACE_SINK, Trace, makePlatformBus, type DriverCoreEvent } from "@dmasim/driver-core";
 import { FrameAllocator, PhysicalMemory } from "@dmasim/machine";
 import {
   allocIoPgtable,
@@ -59,8 +60,8 @@ function makePgtable(): IoPgtableOps {
 }
 
 /** A DMA domain of the core whose ops are a fresh io-pgtable, and the core that owns it. */
-function makeCoreDomain(dyndbg: boolean): { core: IommuCore; domain: IommuDomain; trace: Trace<DriverCoreEvent | IommuTraceEvent> } {
-  const trace = new Trace<DriverCoreEvent | IommuTraceEvent>();
+function makeCoreDomain(dyndbg: boolean, traced: boolean): { core: IommuCore; domain: IommuDomain; trace: Trace<DriverCoreEvent | IommuTraceEvent> } {
+  const trace = traced ? new Trace<DriverCoreEvent | IommuTraceEvent>() : (NULL_TRACE_SINK as unknown as Trace<DriverCoreEvent | IommuTraceEvent>);
   const dc = new DriverCore({ era: DRIVER_CORE_ERAS["v6.1"], trace });
   const bus = dc.busRegister(makePlatformBus());
   if (!bus.ok) throw new Error("bus");
@@ -92,9 +93,9 @@ function makeCoreDomain(dyndbg: boolean): { core: IommuCore; domain: IommuDomain
   return { core, domain, trace };
 }
 
-function coreLoop(dyndbg: boolean): () => void {
+function coreLoop(dyndbg: boolean, traced = true): () => void {
   return () => {
-    const { core, domain } = makeCoreDomain(dyndbg);
+    const { core, domain } = makeCoreDomain(dyndbg, traced);
     let failures = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       const off = (i & 511) * SZ_4K;
@@ -122,6 +123,7 @@ function directLoop(): () => void {
 const variants = [
   { name: "iommu_map + iommu_unmap, traced, dyndbg on (4 pr_debug lines)", loop: coreLoop(true) },
   { name: "iommu_map + iommu_unmap, traced, dyndbg off", loop: coreLoop(false) },
+  { name: "iommu_map + iommu_unmap, untraced (NULL sink), dyndbg off", loop: coreLoop(false, false) },
 ];
 const direct = directLoop();
 direct();
