@@ -57,23 +57,23 @@ function book(
   st.mappings.set(key, rec);
 }
 
-/** Removes the most recent live mapping at `dmaAddr`; false when there is none. */
-function unbook(st: DeviceDmaState, dmaAddr: DmaAddr): boolean {
+/** Removes the most recent live mapping at `dmaAddr` and returns it; null when there is none. */
+function unbook(st: DeviceDmaState, dmaAddr: DmaAddr): DmaMappingRecord | null {
   const key = dmaMappingKey(dmaAddr);
   const head = st.mappings.get(key);
-  if (head === undefined) return false;
+  if (head === undefined) return null;
   if (head.dmaAddr === dmaAddr) {
     if (head.next === null) st.mappings.delete(key);
     else st.mappings.set(key, head.next);
-    return true;
+    return head;
   }
   for (let prev = head, r = head.next; r !== null; prev = r, r = r.next) {
     if (r.dmaAddr === dmaAddr) {
       prev.next = r.next;
-      return true;
+      return r;
     }
   }
-  return false;
+  return null;
 }
 
 /** `dma_map_page_attrs` (and `dma_map_single_attrs`, which ends there). */
@@ -120,7 +120,7 @@ export function dmaUnmapPage(
 ): void {
   const st = ctx.state(dev);
   const ops = opsOf(st);
-  const found = unbook(st, dmaAddr);
+  const rec = unbook(st, dmaAddr);
   ops.unmapPage(dev, dmaAddr, size, dir, attrs);
   if (ctx.tracing) ctx.trace.emit({
     type: "dma-unmap",
@@ -133,7 +133,8 @@ export function dmaUnmapPage(
     dmaAddr,
     size,
     dir,
-    found,
+    found: rec !== null,
+    mappedBy: rec?.opsKind ?? null,
   });
 }
 
@@ -161,10 +162,11 @@ export function dmaUnmapSg(ctx: DmaContext, dev: Device, sg: ScatterEntry[], dir
   const ops = opsOf(st);
   const first = sg[0];
   const dmaAddr = first?.dmaAddress ?? DMA_MAPPING_ERROR;
-  const found = unbook(st, dmaAddr);
+  const rec = unbook(st, dmaAddr);
   const who = caller(ctx, dev, ops);
   ops.unmapSg(dev, sg, dir, attrs);
-  ctx.trace.emit({ type: "dma-unmap", ...who, api: "sg", dmaAddr, size: sg.reduce((a, s) => a + s.length, 0), dir, found });
+  const size = sg.reduce((a, s) => a + s.length, 0);
+  ctx.trace.emit({ type: "dma-unmap", ...who, api: "sg", dmaAddr, size, dir, found: rec !== null, mappedBy: rec?.opsKind ?? null });
 }
 
 /** `dma_alloc_attrs` (`dma_alloc_coherent`): a buffer and its bus address, or null. */

@@ -58,6 +58,11 @@ export type DmaApiEvent =
       readonly dir: DmaDirection;
       /** Whether the mapping was live in the device's bookkeeping (false: unmapping something never mapped). */
       readonly found: boolean;
+      /**
+       * The ops kind that made the mapping (null when not found). Differs from `ops` when the device's ops changed
+       * in between: the kernel unmaps through the current ops anyway.
+       */
+      readonly mappedBy: DmaOpsKind | null;
     })
   | (DmaCaller & {
       readonly type: "dma-sync";
