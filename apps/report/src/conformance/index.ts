@@ -15,7 +15,7 @@ export { NO_DRIVER_REASON, normaliseDomainType } from "./facts";
 export type { BootFacts, FactGroup, FactSmmuEvent, Observable } from "./facts";
 export { predictedFacts, predictedLogFromTrace, renderVisibleLog } from "./predicted";
 export type { PredictedBoot, PredictedDevice, PredictedLogLine } from "./predicted";
-export { predictFromQemu } from "./model";
+export { predictFromQemu, NO_INITRD_UNSUPPORTED } from "./model";
 export type { Predictor, PredictResult } from "./model";
 export { CONFORMANCE_TOPOLOGIES } from "./topologies";
 export type { ConformanceTopology } from "./topologies";

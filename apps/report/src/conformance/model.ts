@@ -17,8 +17,15 @@ export type PredictResult = { readonly ok: true; readonly value: PredictedBoot }
 /** Predicts one boot (injectable, so tests and tools can supply their own). */
 export type Predictor = (cmd: QemuCommandLine) => PredictResult | Promise<PredictResult>;
 
+/**
+ * Why a boot without `-initrd` is not predicted: the real kernel panics at the root mount and never loads a module,
+ * and `boot()` has no option yet to leave the profile's modules unloaded.
+ */
+export const NO_INITRD_UNSUPPORTED = "no -initrd: the real kernel loads no modules, and @dmasim/kernel's boot() has no option yet to leave them unloaded";
+
 /** The `v6.1` prediction for a QEMU command line. */
 export async function predictFromQemu(cmd: QemuCommandLine): Promise<PredictResult> {
+  if (cmd.initrd === null) return { ok: false, error: NO_INITRD_UNSUPPORTED };
   let kernel: typeof import("@dmasim/kernel");
   try {
     kernel = await import("@dmasim/kernel");

@@ -8,7 +8,7 @@
 import { isDriverCoreEvent, kernelLine, printkLine, type LogLevel } from "@dmasim/driver-core";
 import { NO_DRIVER_REASON, normaliseDomainType, type BootFacts, type FactGroup } from "./facts";
 import { logEvents, parseBootLog } from "./log/boot-log";
-import { defaultDomainLine, deferralOrder, smmuEvents, tlbPolicyLine, ungroupedReasons } from "./log/log-facts";
+import { defaultDomainLine, deferralOrder, smmuEvents, streamIdsFromMaps, tlbPolicyLine, ungroupedReasons } from "./log/log-facts";
 import { fieldVisibility } from "./log/observed";
 import { lineVisible, type LogVisibility } from "./log/visibility";
 import { formatTime } from "@dmasim/driver-core";
@@ -76,7 +76,14 @@ export function renderVisibleLog(lines: readonly PredictedLogLine[], v: LogVisib
     .join("\n");
 }
 
-/** The facts of a prediction, as a console with visibility `v` would show them. */
+/**
+ * The facts of a prediction, as a console with visibility `v` would show them. Groups, drivers and group membership
+ * come from the device outcomes (the model's sysfs); everything the real side reads from the log — StreamIDs (the
+ * `iommu-map` translations of each configure, as `of_map_id` prints them), deferrals, collision reasons, the default
+ * domain lines and SMMU events — comes from the model's own log lines, through the same reader. (A device whose add
+ * failed has no fwspec left in 6.1 — `dev_iommu_free` on the error path of `__iommu_probe_device` — so its outcome
+ * lists no StreamIDs, while its `iommu-map` lines still show the IDs it was given.)
+ */
 export function predictedFacts(pred: PredictedBoot, v: LogVisibility): BootFacts {
   const events = logEvents(parseBootLog(renderVisibleLog(pred.log, v)));
   const vis = fieldVisibility(v, pred.firmware);
@@ -99,10 +106,7 @@ export function predictedFacts(pred: PredictedBoot, v: LogVisibility): BootFacts
     pciFunctions,
     groups,
     drivers: sortedPci.map((d) => ({ device: d.name, driver: d.driver })),
-    streamIds:
-      vis.streamIds === null
-        ? { ok: true, value: sortedPci.filter((d) => d.streamIds.length > 0).map((d) => ({ device: d.name, ids: [...d.streamIds] })) }
-        : { ok: false, why: vis.streamIds },
+    streamIds: vis.streamIds === null ? { ok: true, value: streamIdsFromMaps(events) } : { ok: false, why: vis.streamIds },
     ungrouped: sortedPci
       .filter((d) => d.iommuGroup === null)
       .map((d) => ({ device: d.name, reasons: [...(reasons.get(d.name) ?? []), ...(d.driver === null ? [NO_DRIVER_REASON] : [])] })),
