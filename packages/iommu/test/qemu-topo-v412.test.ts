@@ -73,9 +73,8 @@ describe.skipIf(!HAVE_FIXTURES)("v4.12 on the topo-gic3 machines (needs ../share
     expect(touched(from).filter((t) => !t.startsWith("notify")).slice(0, 2)).toEqual(["iommu-release-device", "ste bypass"]);
   });
 
-  // v4.12 arm_smmu_remove_device ends with iommu_group_remove_device(dev) and iommu_fwspec_free(dev); the driver of
-  // this package does not call them back yet (IommuDriverApi.iommuGroupRemoveDevice / iommuFwspecFree).
-  it.skip("removal leaves the group and frees the fwspec (waiting for arm-smmu-v3's v4.x remove_device)", () => {
+  // v4.12 arm_smmu_remove_device ends with iommu_group_remove_device(dev) and iommu_fwspec_free(dev).
+  it("removal leaves the group and frees the fwspec", () => {
     const { k } = boot("dt-topo-gic3");
     const dev = find(k, "0000:00:01.0");
     const group = k.iommu.iommuGroupGet(dev);

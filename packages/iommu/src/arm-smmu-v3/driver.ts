@@ -246,11 +246,15 @@ export class ArmSmmuV3Driver {
                 return g.ok ? 0 : g.error;
               });
             },
+            // v4.12 arm_smmu_remove_device: detach, iommu_group_remove_device, kfree(master), iommu_fwspec_free
+            // (v4.7 had no fwspec; the core's free is then a no-op).
             removeDevice: (dev: Device) => {
               const master = this.masterOf(dev);
               if (master === null) return;
               armSmmuReleaseDevice(master);
               api.devIommuPrivSet(dev, null);
+              api.iommuGroupRemoveDevice?.(dev);
+              api.iommuFwspecFree?.(dev);
             },
           }),
     };
