@@ -41,9 +41,15 @@ export const SWITCH_VALUES: Readonly<Record<string, readonly (string | number | 
   "pci.dmaConfigureAt": ["device-add", "probe"],
   "pci.acsEnableAt": ["init-capabilities", "dma-configure"],
   platformDmaConfigure: ["creation", "probe"],
+  "acpi.configureAtCreation": ["iommu-core", "seed-tree"],
+  "of.configureAtCreation": ["iommu-core", "seed-tree"],
   "smmuDriver.initcall": ["subsys", "device"],
   "smmuDriver.registration": ["init", "probe"],
   "ioPgtable.pteBits": ["v4.4", "modern"],
+  "smmuDriver.era.probePath": ["add_device", "probe_device"],
+  "smmuDriver.era.streamTree": ["none", "strict", "stable-dup-fix"],
+  "smmuDriver.era.tlb": ["immediate", "gather"],
+  "smmuDriver.era.asidAllocator": ["per-smmu-from-0", "global-from-1"],
 };
 
 const BUS_NAMES = ["pci", "amba", "platform"];

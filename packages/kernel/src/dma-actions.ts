@@ -84,6 +84,7 @@ function classify(
  * @see Documentation/core-api/dma-api.rst (the calls); drivers/virtio/virtio_ring.c vring_use_dma_api (`phys`)
  */
 export function performDmaOp(k: Kernel, dma: DmaSubsystem, dev: Device, spec: DmaOpSpec, domainTypeOf: DomainTypeOf): DmaActionResult {
+  dma.deviceInit(dev); // every device has DMA state; a NULL ops pointer means the era's fallback
   const ops = dmaOpsKind(dev);
   const api = spec.api ?? "dma-api";
   const dir: DmaDirection = spec.dir ?? "bidirectional";
@@ -136,12 +137,16 @@ export function performDmaOp(k: Kernel, dma: DmaSubsystem, dev: Device, spec: Dm
   patternSeq = (patternSeq + 1) & 0xff;
   const pattern = 0x5a ^ patternSeq;
   const len = Math.min(size, TRANSFER_BYTES);
-  const res = k.machine.interconnect.dma({ master: dmaMasterOf(k, dev), address: dmaAddr, size: len, access: "write", pattern });
   const expected = expectedPa(spec, ops, pa, dmaAddr);
+  // A to-device buffer is read by the device: the CPU fills it first (and a bounce copies it in at map time); any
+  // other direction is written by the device.
+  const reads = dir === "to-device";
+  if (reads) k.machine.memory.writeBytes(pa, new Uint8Array(len).fill(pattern));
+  const res = k.machine.interconnect.dma({ master: dmaMasterOf(k, dev), address: dmaAddr, size: len, access: reads ? "read" : "write", pattern });
   const c = classify(k, dev, res, expected, domainTypeOf(dev));
   if (c.outcome === "ok") {
-    const back = k.machine.memory.readBytes(expected, len);
-    if (back === null || back.some((b) => b !== pattern)) Object.assign(c, { outcome: "untranslated", detail: "pattern-missing" });
+    const seen = reads ? (res.outcome === "completed" ? res.data : undefined) : k.machine.memory.readBytes(expected, len);
+    if (seen === undefined || seen === null || seen.some((b) => b !== pattern)) Object.assign(c, { outcome: "untranslated", detail: "pattern-missing" });
   }
   const record: DmaActionRecord = {
     ...base,

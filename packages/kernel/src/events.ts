@@ -92,9 +92,14 @@ export type KernelEvent =
   | {
       /** A scripted runtime action. */
       readonly type: "runtime-action";
-      readonly action: "unbind" | "bind" | "remove" | "dma" | "msi" | "load-module" | "advance";
+      readonly action: "unbind" | "bind" | "remove" | "dma" | "msi" | "load-module" | "register" | "rescan" | "advance";
       readonly target: string;
       readonly ret: number;
+    }
+  | {
+      /** The arm64 `iommu_dma_masters` queue when the boot went idle (head first; empty from v4.12). */
+      readonly type: "attach-queue-final";
+      readonly queue: readonly string[];
     }
   | {
       /** A probe script attempt chosen for this call of `drv->probe`. */

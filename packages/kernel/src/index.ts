@@ -44,3 +44,7 @@ export type {
   UntilCondition,
   DmaDirectionName,
 } from "./scenarios/types";
+export { SEED_SCENARIO, S1, S2, S3, S4, S5, S6, S7, D3_SCENARIOS, SCENARIO_ENDPOINT } from "./scenarios/catalog";
+export { bootScenario, scenarioPlatform } from "./scenarios/run";
+export { generatedPlatform } from "./platform/generated";
+export type { GeneratedPlatformOptions } from "./platform/generated";

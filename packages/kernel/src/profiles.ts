@@ -7,7 +7,7 @@
  */
 import { DMA_ERAS, type Arm64DmaSetupPolicyName, type DmaEra } from "@dmasim/dma-mapping";
 import { DRIVER_CORE_ERAS, type DriverCoreEra } from "@dmasim/driver-core";
-import { IOMMU_ERAS, ioPgtableEras, type IommuEra, type IoPgtableEra } from "@dmasim/iommu";
+import { ARM_SMMU_V3_ERAS, IOMMU_ERAS, ioPgtableEras, type ArmSmmuV3Era, type IommuEra, type IoPgtableEra } from "@dmasim/iommu";
 import { PCI_ERAS, type PciEra } from "@dmasim/pci";
 
 /**
@@ -16,8 +16,14 @@ import { PCI_ERAS, type PciEra } from "@dmasim/pci";
  */
 export type DmaConfigurePoint = "creation" | "probe";
 
-/** The arm-smmu-v3 driver's registration per generation (drivers/iommu/arm-smmu-v3.c). */
+/** The arm-smmu-v3 driver and how a generation registers it (drivers/iommu/arm-smmu-v3.c). */
 export interface SmmuDriverSwitches {
+  /**
+   * The driver file's era (`@dmasim/iommu`'s `ArmSmmuV3Era`): queue sizes, `disable_bypass` default (false in
+   * v4.7–v4.12: `static bool disable_bypass;` read next to MSI_IOVA_BASE; true in 6.1), add_device vs probe_device,
+   * the StreamID tree ("stream %u already in tree"), TLB maintenance.
+   */
+  readonly era: ArmSmmuV3Era;
   /**
    * `subsys_initcall(arm_smmu_init)` (v4.7 [V]: `platform_driver_register` + `bus_set_iommu` in the initcall) or
    * `module_platform_driver` = `device_initcall` (v4.12 [V], 6.1).
@@ -29,16 +35,13 @@ export interface SmmuDriverSwitches {
    */
   readonly registration: "init" | "probe";
   /**
-   * Buses `bus_set_iommu` is called for. v4.7 arm-smmu-v3 set only `pci_bus_type` (found with find_string
-   * "subsys_initcall(arm_smmu_init)", the SMMUv3 file of that era); with the generic DT bindings the seed RFC sat on,
-   * platform and amba too; v4.12/6.1: pci, amba, platform.
+   * Buses `bus_set_iommu` is called for. Stock v4.7 arm-smmu-v3 set only `pci_bus_type` (its `arm_smmu_init`, found
+   * with find_string "subsys_initcall(arm_smmu_init)"); the seed tree's generic DT bindings add platform and amba;
+   * v4.12/6.1: pci, amba, platform.
    */
   readonly buses: readonly ("pci" | "amba" | "platform")[];
-  /**
-   * `arm-smmu-v3.disable_bypass` default: false in the v4.7–v4.12 files (`static bool disable_bypass;`, read next to
-   * MSI_IOVA_BASE), true in 6.1 (`static bool disable_bypass = true;`).
-   */
-  readonly disableBypass: boolean;
+  /** The driver calls `pci_request_acs()` just before `bus_set_iommu(&pci_bus_type)` (v4.12; v4.19 moved it to of_iommu). */
+  readonly requestAcsAtBusSetIommu: boolean;
   /** CONFIG_ARM_SMMU_V3=y: IORT / of_iommu defer while it has not registered (`IS_BUILTIN` check, b.5 [V]). */
   readonly builtin: boolean;
 }
@@ -63,12 +66,22 @@ export interface AcpiSwitches {
   readonly opsAtCreation: boolean;
   /** `iort_enable_acs` → `pci_request_acs()` during IORT init, before the PCI scan (v4.12 [V], 6.1). */
   readonly enableAcsAtIortInit: boolean;
+  /**
+   * Which `iort_iommu_configure` runs at device creation: the IOMMU core's (`@dmasim/iommu`, released kernels) or the
+   * RFC's (`seed-tree`: no deferral, no `add_device` replay, ops returned as soon as the SMMU's ops are known).
+   */
+  readonly configureAtCreation: "iommu-core" | "seed-tree";
 }
 
 /** Device-tree behaviour (drivers/of). */
 export interface OfSwitches {
   /** `of_dma_configure` prints "device is [not] dma coherent" / "device is [not] behind an iommu" (6.1 dyndbg). */
   readonly dmaConfigureDebugLines: boolean;
+  /**
+   * Which `of_iommu_configure` runs at device creation: the IOMMU core's (released kernels) or the seed tree's generic
+   * bindings (v4.9 form: `iommu-map`/`iommus`, fwspec, `of_xlate`, no deferral, no `add_device` replay).
+   */
+  readonly configureAtCreation: "iommu-core" | "seed-tree";
 }
 
 /**
@@ -110,17 +123,19 @@ export interface KernelProfile {
 export type ProfileName = "v4.7" | "v4.8" | "v4.8-not-bound" | "v4.12" | "v6.1";
 
 /**
- * The IOMMU core of the tree the seed patch was posted against: v4.7 plus Robin Murphy's generic IOMMU DT bindings
- * for PCI (iommu-map, last alias) that Lorenzo Pieralisi's IORT RFC depended on, and the RFC's IORT configuration
- * (ops found as with `of_iommu_set_ops`, registered when IORT init meets the SMMU).
+ * The IOMMU core of the tree the seed patch was posted against: v4.7 plus Robin Murphy's "Generic DT bindings for PCI
+ * IOMMUs and ARM SMMU" series that Lorenzo Pieralisi's IORT RFC depended on (merged for v4.9: `struct iommu_fwspec`,
+ * iommu-map for PCI with the last alias, ops registered per firmware node), and the RFC's IORT configuration (ops
+ * found as with `of_iommu_set_ops`, registered when IORT init meets the SMMU).
  */
-const SEED_IOMMU: IommuEra = { ...IOMMU_ERAS["v4.7"], name: "v4.7+rfc", ofPciAliases: "last", iortDriverCheck: "builtin" };
+const SEED_IOMMU: IommuEra = { ...IOMMU_ERAS["v4.7"], name: "v4.7+rfc", fwspec: true, ofPciAliases: "last", iortDriverCheck: "builtin" };
 
 const OLD_SMMU: SmmuDriverSwitches = {
+  era: ARM_SMMU_V3_ERAS["v4.7"],
   initcall: "subsys",
   registration: "init",
   buses: ["pci", "amba", "platform"],
-  disableBypass: false,
+  requestAcsAtBusSetIommu: false,
   builtin: true,
 };
 
@@ -145,8 +160,8 @@ const v47: KernelProfile = {
   smmuDriver: OLD_SMMU,
   ioPgtable: ioPgtableEras["v4.4"],
   kconfig: OLD_KCONFIG,
-  acpi: { opsAtCreation: true, enableAcsAtIortInit: false },
-  of: { dmaConfigureDebugLines: false },
+  acpi: { opsAtCreation: true, enableAcsAtIortInit: false, configureAtCreation: "seed-tree" },
+  of: { dmaConfigureDebugLines: false, configureAtCreation: "seed-tree" },
 };
 
 const v48: KernelProfile = {
@@ -180,11 +195,11 @@ const v412: KernelProfile = {
   arm64DmaSetup: "v4.12",
   pci: PCI_ERAS["v4.12"],
   platformDmaConfigure: "probe",
-  smmuDriver: { initcall: "device", registration: "probe", buses: ["pci", "amba", "platform"], disableBypass: false, builtin: true },
+  smmuDriver: { era: ARM_SMMU_V3_ERAS["v4.12"], initcall: "device", registration: "probe", buses: ["pci", "amba", "platform"], requestAcsAtBusSetIommu: true, builtin: true },
   ioPgtable: ioPgtableEras["v4.4"],
   kconfig: OLD_KCONFIG,
-  acpi: { opsAtCreation: false, enableAcsAtIortInit: true },
-  of: { dmaConfigureDebugLines: false },
+  acpi: { opsAtCreation: false, enableAcsAtIortInit: true, configureAtCreation: "iommu-core" },
+  of: { dmaConfigureDebugLines: false, configureAtCreation: "iommu-core" },
 };
 
 const v61: KernelProfile = {
@@ -198,11 +213,11 @@ const v61: KernelProfile = {
   arm64DmaSetup: "v6.1",
   pci: PCI_ERAS["v6.1"],
   platformDmaConfigure: "probe",
-  smmuDriver: { initcall: "device", registration: "probe", buses: ["pci", "amba", "platform"], disableBypass: true, builtin: true },
+  smmuDriver: { era: ARM_SMMU_V3_ERAS["v6.1"], initcall: "device", registration: "probe", buses: ["pci", "amba", "platform"], requestAcsAtBusSetIommu: false, builtin: true },
   ioPgtable: ioPgtableEras["v6.1"],
   kconfig: { iommuDefaultDmaStrict: true, iommuDefaultPassthrough: false, endpointDriversAsModules: true },
-  acpi: { opsAtCreation: false, enableAcsAtIortInit: true },
-  of: { dmaConfigureDebugLines: true },
+  acpi: { opsAtCreation: false, enableAcsAtIortInit: true, configureAtCreation: "iommu-core" },
+  of: { dmaConfigureDebugLines: true, configureAtCreation: "iommu-core" },
 };
 
 /** The built-in profiles, in generation order. */

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { platformFromDtb, platformFromIort, platformFromQemu, platformFromQemuCommandLine } from "@dmasim/kernel";
 
-const FIX = resolve(import.meta.dirname, "../../../../shared/fixtures");
+const FIX = resolve(import.meta.dirname, "../../../fixtures");
 const read = (p: string): Uint8Array => new Uint8Array(readFileSync(resolve(FIX, p)));
 const cmd = (name: string): string => readFileSync(resolve(FIX, "qemu-boots", `${name}.cmd`), "utf8").split("\n")[0] ?? "";
 

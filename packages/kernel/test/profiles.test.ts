@@ -18,7 +18,7 @@ describe("profiles", () => {
     expect(PROFILE_NAMES.map((n) => PROFILES[n].iommu.busNotifierReturn)).toEqual(["raw-errno", "raw-errno", "raw-errno", "done-ok", "done-ok"]);
     expect(PROFILES["v4.8"].driverCore).toBe(DRIVER_CORE_ERAS["v4.7"]);
     expect(PROFILES["v6.1"].driverCore.deferredProbeTimeoutUs).toBe(10_000_000);
-    expect(PROFILES["v6.1"].smmuDriver.disableBypass).toBe(true);
+    expect(PROFILE_NAMES.map((n) => PROFILES[n].smmuDriver.era.disableBypassDefault)).toEqual([false, false, false, false, true]);
   });
 });
 
@@ -26,7 +26,7 @@ describe("defineProfile", () => {
   it("overrides switches and labels the result as custom", () => {
     const r = defineProfile(PROFILES["v4.12"], { name: "v4.12-late-acs", acpi: { enableAcsAtIortInit: false } });
     if (!r.ok) throw new Error(JSON.stringify(r.error));
-    expect(r.value.acpi).toEqual({ opsAtCreation: false, enableAcsAtIortInit: false });
+    expect(r.value.acpi).toEqual({ opsAtCreation: false, enableAcsAtIortInit: false, configureAtCreation: "iommu-core" });
     expect(r.value.iommu).toBe(PROFILES["v4.12"].iommu);
     expect(r.value.label).toBe("v4.12-late-acs (custom, from v4.12)");
   });
@@ -35,12 +35,12 @@ describe("defineProfile", () => {
     const r = defineProfile(PROFILES["v6.1"], {
       iommu: { probePth: "x" } as never,
       arm64DmaSetup: "sometimes" as never,
-      smmuDriver: { disableBypass: "yes" as never, buses: ["isa"] as never },
+      smmuDriver: { builtin: "yes" as never, buses: ["isa"] as never },
       driverCore: { deferredProbeTimeoutUs: -5 },
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error.map((e) => e.path)).toEqual(["iommu.probePth", "arm64DmaSetup", "smmuDriver.disableBypass", "smmuDriver.buses", "driverCore.deferredProbeTimeoutUs"]);
+    expect(r.error.map((e) => e.path)).toEqual(["iommu.probePth", "arm64DmaSetup", "smmuDriver.builtin", "smmuDriver.buses", "driverCore.deferredProbeTimeoutUs"]);
     expect(r.error[1]?.message).toMatch(/expected one of "v4.7"/);
   });
 

@@ -6,14 +6,14 @@
  *
  * @see drivers/base/bus.c unbind_store, bind_store; drivers/pci/remove.c; drivers/of/platform.c of_platform_device_destroy
  */
-import { Errno } from "@dmasim/driver-core";
-import { pciStopAndRemoveBusDevice, toPciDev } from "@dmasim/pci";
+import { Errno, PLATFORM_DEVICE } from "@dmasim/driver-core";
+import { pciBusAddDevices, pciScanChildBus, pciStopAndRemoveBusDevice, toPciDev } from "@dmasim/pci";
 import { allocMsiVector, performDmaOp, raiseMsi } from "../dma-actions";
 import type { ScenarioAction } from "../scenarios/types";
 import type { ModuleLoad } from "./initcalls";
 import type { Kernel } from "./kernel";
 
-function record(k: Kernel, action: "unbind" | "bind" | "remove" | "dma" | "msi" | "load-module" | "advance", target: string, ret: number): void {
+function record(k: Kernel, action: "unbind" | "bind" | "remove" | "dma" | "msi" | "load-module" | "register" | "rescan" | "advance", target: string, ret: number): void {
   k.trace.emit({ type: "runtime-action", action, target, ret });
 }
 
@@ -62,6 +62,25 @@ export function runAction(k: Kernel, action: ScenarioAction, modules: readonly M
     const m = modules.find((x) => x.name === action.loadModule);
     if (m === undefined || k.initcalls === null) return record(k, "load-module", action.loadModule, -Errno.ENOENT);
     return record(k, "load-module", action.loadModule, k.initcalls.loadModule(m.name, m.init));
+  }
+  if ("rescan" in action) {
+    const pci = k.buses.pci;
+    if (pci === null) return record(k, "rescan", "pci", -Errno.ENODEV);
+    for (const host of pci.hostBridges) {
+      pciScanChildBus(pci, host.bus);
+      pciBusAddDevices(pci, host.bus);
+    }
+    return record(k, "rescan", "pci", 0);
+  }
+  if ("registerDevice" in action) {
+    const platform = k.buses.platform;
+    if (platform === null) return record(k, "register", action.registerDevice, -Errno.ENODEV);
+    const dev = k.core.deviceInitialize({ name: action.registerDevice, bus: platform });
+    dev.setData(PLATFORM_DEVICE, { name: action.registerDevice });
+    k.trace.emit({ type: "fw-device-create", device: action.registerDevice, bus: platform.name, by: "device_register" });
+    const ret = k.core.deviceAdd(dev);
+    if (ret === 0) k.remember(dev);
+    return record(k, "register", action.registerDevice, ret);
   }
   k.core.scheduler.advanceBy(Math.max(0, Math.trunc(action.advanceUs)));
   return record(k, "advance", String(action.advanceUs), 0);

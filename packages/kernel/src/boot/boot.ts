@@ -57,7 +57,7 @@ export interface BootOptions {
   readonly pickNext?: PickNextPolicy;
   readonly probeFailures?: readonly ProbeFailureInjection[];
   /** Drivers, actions, command line and link order of a scenario. */
-  readonly scenario?: Pick<Scenario, "drivers" | "actions" | "cmdline" | "defaultDrivers" | "linkOrder">;
+  readonly scenario?: Pick<Scenario, "drivers" | "actions" | "cmdline" | "defaultDrivers" | "linkOrder" | "probeFailures">;
   /** Include the default driver set (default: the scenario's `defaultDrivers`, else true without a scenario). */
   readonly defaultDrivers?: boolean;
   /** Skip the §(d) checks (benchmarks). */
@@ -134,7 +134,7 @@ export function boot(platform: Platform, profile: KernelProfile, options: BootOp
   });
   const k = new Kernel({ platform, profile, cmdline, machine: machine.value, frames, smmus, trace, ...(options.pickNext === undefined ? {} : { pickNext: options.pickNext }) });
   kernel = k;
-  for (const f of options.probeFailures ?? []) k.injectProbeFailure(f.device, f.driver ?? null, f.errno, f.times ?? 1);
+  for (const f of [...(scenario?.probeFailures ?? []), ...(options.probeFailures ?? [])]) k.injectProbeFailure(f.device, f.driver ?? null, f.errno, f.times ?? 1);
   const layer = createDmaLayer(k);
   k.dma = layer.dma;
   k.arm64 = layer.arm64;
@@ -178,6 +178,7 @@ export function boot(platform: Platform, profile: KernelProfile, options: BootOp
   }
   trace.emit({ type: "boot-phase", phase: "actions" });
   k.core.scheduler.runUntilIdle();
+  trace.emit({ type: "attach-queue-final", queue: layer.arm64.queue.map((e) => e.dev.name) });
   trace.emit({ type: "boot-phase", phase: "idle" });
   const outcomes = computeOutcomes(k);
   const verdicts = options.skipChecks === true ? [] : checkAll(trace.records, { era: k.core.era, outcomes });

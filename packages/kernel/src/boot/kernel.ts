@@ -17,7 +17,7 @@ import {
 } from "@dmasim/driver-core";
 import type { SmmuHwEvent, SmmuV3 } from "@dmasim/iommu/smmuv3-hw";
 import type { Arm64DmaSetup, DmaEvent, DmaSubsystem } from "@dmasim/dma-mapping";
-import type { IommuCore, IommuTraceEvent } from "@dmasim/iommu";
+import type { ArmSmmuV3Event, IommuCore, IommuTraceEvent } from "@dmasim/iommu";
 import type { FrameAllocator, MachineEvent, MachineInstance, PlatformDeviceDesc } from "@dmasim/machine";
 import type { PciEvent, PciSubsystem } from "@dmasim/pci";
 import type { KernelEvent } from "../events";
@@ -29,7 +29,7 @@ import type { KernelProfile } from "../profiles";
 import { deferredProbeTimeoutUs, type KernelCmdline } from "./cmdline";
 
 /** Every event of a composed trace. */
-export type DmasimEvent = DriverCoreEvent | MachineEvent | SmmuHwEvent | PciEvent | IommuTraceEvent | DmaEvent | KernelEvent | PrintkEvent;
+export type DmasimEvent = DriverCoreEvent | MachineEvent | SmmuHwEvent | PciEvent | IommuTraceEvent | ArmSmmuV3Event | DmaEvent | KernelEvent | PrintkEvent;
 
 /** How the IOMMU layer's per-device state reads (filled by the IOMMU installer; empty without an IOMMU core). */
 export interface IommuView {

@@ -120,7 +120,7 @@ export function checkQueueHygiene(records: readonly AnyRecord[]): Violation[] {
   const reported = new Set<string>();
   for (const r of records) {
     if (r.type === "device-del-end") deleted.set((r as DeviceView).device, r.seq);
-    if (r.type !== "iommu-dma-queue" && r.type !== "iommu-dma-queue-drain") continue;
+    if (r.type !== "iommu-dma-queue" && r.type !== "iommu-dma-queue-drain" && r.type !== "attach-queue-final") continue;
     const queue = (r as QueueView).queue;
     const seen = new Set<string>();
     for (const device of queue) {

@@ -14,8 +14,8 @@ interface FwspecState {
 
 /**
  * I-FWSPEC: when firmware configuration hands out ops, the device's fwspec has those ops and at least one ID; an
- * ops-less fwspec left by a deferral is freed before a new one is made (an `iommu_fwspec_init` that fails shows it
- * was not).
+ * ops-less fwspec left by a deferral is freed before a new one is made (an `iommu_fwspec_init` failing with -EINVAL,
+ * "a fwspec with other ops exists", shows it was not).
  */
 export function checkFwspec(records: readonly AnyRecord[]): Violation[] {
   const state = new Map<string, FwspecState>();
@@ -25,7 +25,7 @@ export function checkFwspec(records: readonly AnyRecord[]): Violation[] {
     if (e.device === undefined) continue;
     switch (r.type) {
       case "iommu-fwspec-init":
-        if ((e.ret ?? 0) !== 0) {
+        if (e.ret === -22) {
           const prev = state.get(e.device);
           out.push(kernelViolation("I-FWSPEC", e.device, `iommu_fwspec_init failed (${e.ret}) over a stale fwspec of ${e.device}`, [r.seq, ...(prev === undefined ? [] : [prev.initAt])]));
         } else if (!state.has(e.device)) {

@@ -10,12 +10,13 @@
  */
 import { devPrintk, type Device } from "@dmasim/driver-core";
 import type { Arm64DmaSetup } from "@dmasim/dma-mapping";
-import { dmaCoherent, type FdtNode } from "@dmasim/firmware";
+import { dmaCoherent, type FdtNode, type IortTable } from "@dmasim/firmware";
 import type { IommuConfigureResult, IommuCore } from "@dmasim/iommu";
 import type { PciDev, PciDmaFirmware } from "@dmasim/pci";
 import type { Kernel } from "../boot/kernel";
 import { iommuDeviceOf } from "../drivers/observe";
 import { isAcpiFwnode, isOfFwnode } from "./fwnode";
+import { iortIommuConfigureRfc, ofIommuConfigureSeed } from "./seed-configure";
 
 /** What a firmware configure found, for the trace. */
 type Fn = "of_dma_configure" | "acpi_dma_configure" | "pci_dma_configure";
@@ -46,7 +47,10 @@ export class DmaConfigureGlue {
     return inst?.dev?.name ?? r.ops.name;
   }
 
-  #setup(dev: Device, fn: Fn, at: "creation" | "probe", r: IommuConfigureResult, coherent: boolean): number {
+  #setup(dev: Device, fn: Fn, at: "creation" | "probe", result: IommuConfigureResult, coherent: boolean): number {
+    // At creation (v4.7–v4.11) nothing can defer: the callers ignore the result and set the device up without an
+    // IOMMU (v4.10 acpi_dma_configure / of_dma_configure passed whatever the lookup gave, NULL included).
+    const r: IommuConfigureResult = at === "creation" && !result.ok ? { ok: true, ops: null } : result;
     const ret = r.ok ? 0 : r.errno;
     this.#k.trace.emit({ type: "fw-dma-configure", device: dev.name, fn, at, iommu: this.#iommuName(dev, r), coherent, ret });
     if (!r.ok) {
@@ -71,7 +75,10 @@ export class DmaConfigureGlue {
     const coherent = c.ok && c.value;
     const debug = this.#k.profile.of.dmaConfigureDebugLines;
     if (debug) devPrintk(this.#k.trace, "debug", dev, "drivers/of/device.c", `device is${coherent ? " " : " not "}dma coherent`);
-    const r = this.#iommu.ofIommuConfigure(dev, np, { dt: fw.dt, fwnodeOf: (n) => this.#k.fwnodes.of(n), iommuOfTable: this.#iommuOfTable });
+    const r =
+      at === "creation" && this.#k.profile.of.configureAtCreation === "seed-tree"
+        ? ofIommuConfigureSeed(this.#k, dev, np)
+        : this.#iommu.ofIommuConfigure(dev, np, { dt: fw.dt, fwnodeOf: (n) => this.#k.fwnodes.of(n), iommuOfTable: this.#iommuOfTable });
     if (!r.ok) return this.#setup(dev, fn, at, r, coherent);
     if (debug) devPrintk(this.#k.trace, "debug", dev, "drivers/of/device.c", `device is${r.ops !== null ? " " : " not "}behind an iommu`);
     return this.#setup(dev, fn, at, r, coherent);
@@ -81,13 +88,22 @@ export class DmaConfigureGlue {
   acpiDmaConfigure(dev: Device, at: "creation" | "probe", coherent: boolean, fn: Fn = "acpi_dma_configure"): number {
     const fw = this.#k.platform.firmware;
     if (fw.kind !== "acpi") return 0;
-    const r = this.#iommu.iortIommuConfigure(dev, {
-      iort: fw.iort,
+    if (at === "creation") {
+      // v4.7–v4.11 passed NULL ops unless the RFC's IORT configuration supplied them (the seed patch's setting).
+      const acpi = this.#k.profile.acpi;
+      const seed = acpi.opsAtCreation && acpi.configureAtCreation === "seed-tree";
+      return this.#setup(dev, fn, at, !acpi.opsAtCreation ? { ok: true, ops: null } : seed ? iortIommuConfigureRfc(this.#k, dev) : this.#iortCore(dev, fw.iort), coherent);
+    }
+    return this.#setup(dev, fn, at, this.#iortCore(dev, fw.iort), coherent);
+  }
+
+  #iortCore(dev: Device, iort: IortTable): IommuConfigureResult {
+    return this.#iommu.iortIommuConfigure(dev, {
+      iort,
       fwnodeOf: (node) => (this.#k.iortSmmuNode(node) ? this.#k.fwnodes.acpi(`iort-node-${node}`, node) : null),
       smmuV3Config: this.#k.profile.smmuDriver.builtin ? "builtin" : "module",
       firmwareEra: this.#k.profile.iommu.iortDriverCheck === "enabled" ? "v6.1" : "v4.12",
     });
-    return this.#setup(dev, fn, at, r, coherent);
   }
 
   /** The firmware half of `pci_dma_configure`: the host bridge's OF node or ACPI companion decides. */

@@ -46,33 +46,42 @@ export function iortSmmuNodes(board: Board, iort: IortTable): { readonly smmu: s
   return out;
 }
 
-function masterDesc(spec: PlatformMasterSpec, smmu: string): PlatformDeviceDesc {
-  return {
+/** The board's platform devices for a master and its children (names as `of_device_make_bus_id` makes them). */
+function masterDescs(spec: PlatformMasterSpec, smmu: string): PlatformDeviceDesc[] {
+  const own: PlatformDeviceDesc = {
     name: ofDeviceName(spec.node, spec.reg.base),
     dtNode: spec.node,
     compatible: spec.compatible,
     reg: [spec.reg],
-    iommu: { smmu, streamIds: spec.streamIds },
+    iommu: spec.streamIds.length > 0 ? { smmu, streamIds: spec.streamIds } : null,
     dmaCoherent: spec.dmaCoherent ?? true,
   };
+  return [own, ...(spec.children ?? []).flatMap((c) => masterDescs(c, smmu))];
 }
 
-/** Adds `iommus = <&smmu SID>` master nodes at the end of the root, as a board file would. */
+function masterNode(m: PlatformMasterSpec, phandle: number): FdtNode {
+  const children = m.children ?? [];
+  return fdtNode(
+    m.node,
+    {
+      compatible: fdtStringList(...m.compatible),
+      reg: fdtReg([[m.reg.base, m.reg.size]], 2, 2),
+      ...(m.streamIds.length > 0 ? { iommus: fdtCells(...m.streamIds.flatMap((sid) => [phandle, sid])) } : {}),
+      ...((m.dmaCoherent ?? true) ? { "dma-coherent": fdtEmpty() } : {}),
+      ...(children.length > 0 ? { "#address-cells": fdtCells(2), "#size-cells": fdtCells(2), ranges: fdtEmpty() } : {}),
+    },
+    children.map((c) => masterNode(c, phandle)),
+  );
+}
+
+/** Adds the master nodes at the end of the root, as a board file would. */
 function withMasters(tree: FdtTree, smmuNode: string, masters: readonly PlatformMasterSpec[]): FdtTree | null {
   const smmu = tree.root.children.find((c) => c.name === smmuNode);
   const phandleProp = smmu?.properties.find((p) => p.name === "phandle");
   if (phandleProp === undefined) return null;
   const read = readU32(phandleProp);
   if (!read.ok) return null;
-  const phandle = read.value;
-  const nodes: FdtNode[] = masters.map((m) =>
-    fdtNode(m.node, {
-      compatible: fdtStringList(...m.compatible),
-      reg: fdtReg([[m.reg.base, m.reg.size]], 2, 2),
-      iommus: fdtCells(...m.streamIds.flatMap((sid) => [phandle, sid])),
-      ...((m.dmaCoherent ?? true) ? { "dma-coherent": fdtEmpty() } : {}),
-    }),
-  );
+  const nodes = masters.map((m) => masterNode(m, read.value));
   return { ...tree, root: { ...tree.root, children: [...tree.root.children, ...nodes] } };
 }
 
@@ -109,7 +118,7 @@ export function platformFromQemu(options: QemuPlatformOptions = {}): PlatformRes
   if (masters.length > 0) {
     if (smmu === undefined) return qemuError("platformMasters", "platform masters need iommu=smmuv3");
     if (firmware !== "dt") return qemuError("platformMasters", "platform masters are described in the DT only (firmware: dt)");
-    const board: Board = { ...machine.board, platformDevices: [...machine.board.platformDevices, ...masters.map((m) => masterDesc(m, smmu.name))] };
+    const board: Board = { ...machine.board, platformDevices: [...machine.board.platformDevices, ...masters.flatMap((m) => masterDescs(m, smmu.name))] };
     machine = { ...machine, board };
   }
   const name = `qemu-virt${options.iommu === "none" ? "" : "-smmuv3"}-gicv${machine.config.gic}-${firmware}`;

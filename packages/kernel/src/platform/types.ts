@@ -43,16 +43,22 @@ export interface PlatformError {
   readonly message: string;
 }
 
-/** A platform master with `iommus = <&smmu SID...>`, added to a QEMU board's DT (QEMU `virt` itself has none). */
+/**
+ * A platform device added to a QEMU board's DT (QEMU `virt` itself has none behind the SMMU): with StreamIDs it gets
+ * `iommus = <&smmu SID...>` and is wired to the SMMU; without, it is a plain device. Children become sub-nodes (the
+ * node gets `ranges;` so their addresses translate), which `of_platform_populate` does not create by itself.
+ */
 export interface PlatformMasterSpec {
   /** DT node name with unit address, e.g. `dma@a100000`; the kernel device becomes `a100000.dma`. */
   readonly node: string;
   readonly compatible: readonly string[];
   readonly reg: { readonly base: number; readonly size: number };
-  /** StreamIDs on the board's (first) SMMU. */
+  /** StreamIDs on the board's (first) SMMU; empty for a device that is not a DMA master behind it. */
   readonly streamIds: readonly number[];
   /** `dma-coherent` (default true). */
   readonly dmaCoherent?: boolean;
+  /** Sub-nodes (devices a driver creates with `of_platform_device_create`). */
+  readonly children?: readonly PlatformMasterSpec[];
 }
 
 /**

@@ -92,6 +92,10 @@ export type ScenarioAction =
   | { readonly dma: { readonly device: string; readonly ops: readonly DmaOpSpec[] } }
   | { readonly msi: string }
   | { readonly loadModule: string }
+  /** `platform_device_register` of a device with no firmware node (any later ADD_DEVICE, as modules make them). */
+  | { readonly registerDevice: string }
+  /** `echo 1 > /sys/bus/pci/rescan`: rescan every root bus and add what is found (`pci_rescan_bus`). */
+  | { readonly rescan: true }
   | { readonly advanceUs: number };
 
 /** A scenario. */
@@ -108,4 +112,6 @@ export interface Scenario {
   readonly profiles?: readonly string[];
   /** Link order overrides per initcall level. */
   readonly linkOrder?: LinkOrder;
+  /** Probe failures injected into drivers (e.g. an SMMU that never probes). */
+  readonly probeFailures?: readonly { readonly device: string; readonly driver?: string; readonly errno: number; readonly times?: number }[];
 }
