@@ -118,6 +118,17 @@ export class Kernel {
   /** `drv->probe` calls per device. */
   readonly probeCalls = new Map<string, number>();
   readonly #failures: { device: string; driver: string | null; errno: number; left: number }[] = [];
+  /** Device interrupts waiting to fire, in the order they were raised. */
+  readonly #irqs: (() => void)[] = [];
+  /** The work item that delivers them (one item, so thousands of pending interrupts cost one queue slot). */
+  readonly #irqWork = {
+    name: "device_interrupts",
+    queue: "irq",
+    run: (): void => {
+      for (let i = 0; i < this.#irqs.length; i++) (this.#irqs[i] as () => void)();
+      this.#irqs.length = 0;
+    },
+  };
   readonly #boardPlatform: ReadonlyMap<string, PlatformDeviceDesc>;
   readonly #devices = new Map<string, Device>();
 
@@ -149,6 +160,15 @@ export class Kernel {
   get pci(): PciSubsystem {
     if (this.buses.pci === null) throw new Error("the pci bus is not registered yet");
     return this.buses.pci;
+  }
+
+  /**
+   * A device interrupt (an MSI the device will raise once the current work is done): delivered by the scheduler the
+   * next time the boot thread yields, after everything queued before it, in raise order.
+   */
+  raiseLater(fire: () => void): void {
+    this.#irqs.push(fire);
+    this.core.scheduler.queueWork(this.#irqWork);
   }
 
   /** Makes the next `times` probes of `driver` (any, when null) on `device` fail with `errno` before the driver runs. */

@@ -63,9 +63,7 @@ export function runEndpointWork(k: Kernel, dev: Device, work: EndpointWork): (()
     }
     if (work.msi === true) {
       const address = allocMsiVector(k, dma, dev);
-      if (address !== null) {
-        k.core.scheduler.queueWork({ name: `msi:${dev.name}`, queue: "irq", run: () => void raiseMsi(k, dev, address) });
-      }
+      if (address !== null) k.raiseLater(() => void raiseMsi(k, dev, address));
     }
   }
   return releases;
