@@ -3,7 +3,7 @@
  * sysfs dump and log lines). It must agree everywhere — which checks that visibility filtering, the shared log reader
  * and the comparison are symmetric — and each planted change must show up as exactly the rows it should.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -23,14 +23,9 @@ import {
   type PredictedLogLine,
   type Predictor,
 } from "../src/conformance/index";
+import { recordedBoots } from "../src/conformance/recorded/boots";
 
 const DIR = resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots");
-const CMDS = readdirSync(DIR)
-  .filter((f) => f.endsWith(".cmd"))
-  .map((f) => f.slice(0, -4))
-  .sort();
-/** dt-noinitrd has no .cmd: it is dt-initrd's command without the initramfs (real-kernel-oracle.md §2, §5). */
-const NOINITRD_CMD = readFileSync(join(DIR, "dt-initrd.cmd"), "utf8").replace(" -initrd initramfs.cpio.gz", "");
 
 function echoPrediction(logText: string, firmware: "dt" | "acpi"): PredictedBoot {
   const log = parseBootLog(logText);
@@ -54,12 +49,6 @@ function echoPrediction(logText: string, firmware: "dt" | "acpi"): PredictedBoot
   return { profile: "echo", firmware, devices, log: lines };
 }
 
-function boots(): { name: string; cmd: string; log: string }[] {
-  return [
-    ...CMDS.map((name) => ({ name, cmd: readFileSync(join(DIR, `${name}.cmd`), "utf8"), log: readFileSync(join(DIR, `${name}.log`), "utf8") })),
-    { name: "dt-noinitrd", cmd: NOINITRD_CMD, log: readFileSync(join(DIR, "dt-noinitrd.log"), "utf8") },
-  ];
-}
 
 async function run(name: string, cmdText: string, logText: string, predictor: Predictor): Promise<ConformanceRun> {
   const r = await runConformance({ source: { kind: "text", name, cmdText, logText }, predictor });
@@ -67,7 +56,7 @@ async function run(name: string, cmdText: string, logText: string, predictor: Pr
   return r.value;
 }
 
-describe.each(boots())("$name", ({ name, cmd, log }) => {
+describe.each(recordedBoots())("$name ($origin)", ({ name, cmd, log }) => {
   it("agrees with a prediction that echoes it, on every field the log can show", async () => {
     const r = await run(name, cmd, log, (c) => ({ ok: true, value: echoPrediction(log, c.firmware) }));
     expect(r.diff?.rows.filter((x) => !x.agree)).toEqual([]);
