@@ -45,7 +45,13 @@ export function runProcess(
   return new Promise((resolve) => {
     const start = process.hrtime.bigint();
     let out: WriteStream | null = null;
-    if (options.outputFile !== undefined) out = createWriteStream(options.outputFile);
+    let outError: Error | null = null;
+    if (options.outputFile !== undefined) {
+      out = createWriteStream(options.outputFile);
+      out.on("error", (e) => {
+        outError = e;
+      });
+    }
     const child = spawn(file, [...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -73,8 +79,11 @@ export function runProcess(
       if (settled) return;
       settled = true;
       if (timer !== null) clearTimeout(timer);
-      if (out === null) resolve(value);
-      else out.end(() => resolve(value));
+      if (out === null || outError !== null) {
+        resolve(outError === null ? value : { ok: false, error: { code: "EOUTPUT", message: `${options.outputFile ?? ""}: ${outError.message}` } });
+        return;
+      }
+      out.end(() => resolve(outError === null ? value : { ok: false, error: { code: "EOUTPUT", message: `${options.outputFile ?? ""}: ${outError.message}` } }));
     };
     child.on("error", (e: NodeJS.ErrnoException) => {
       finish({ ok: false, error: { code: e.code ?? "ERROR", message: e.message } });

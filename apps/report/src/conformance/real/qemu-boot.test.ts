@@ -101,6 +101,7 @@ describe("process runner", () => {
     expect(r.ok && r.value.code).toBe(0);
     expect(readFileSync(file, "utf8").split("\n").sort()).toEqual(["", "one", "two"]);
     rmSync(dir, { recursive: true, force: true });
+    expect(await runProcess("sh", ["-c", "echo x"], { outputFile: join(dir, "gone", "out.log") })).toMatchObject({ ok: false, error: { code: "EOUTPUT" } });
   });
 });
 
