@@ -140,6 +140,10 @@ describe("planted differences", () => {
     expect(text.at(-1)).toBe(`dt-topo-gic3-defer: DISAGREE (1 of ${diff.rows.length} rows differ)`);
     const md = renderDiffMarkdown(diff, { onlyDifferences: true });
     expect(md).toContain("| ✗ | driver | 0000:02:00.0 | pcieport | shpchp |");
+    const same = await run("dt-topo-gic3-defer", cmd, log, () => ({ ok: true, value: base }));
+    if (same.diff === null) throw new Error("no diff");
+    expect(renderDiffText(same.diff, { onlyDifferences: true })).toBe(`dt-topo-gic3-defer: AGREE (${same.diff.rows.length} rows)`);
+    expect(renderDiffText(same.diff).split("\n")).toHaveLength(same.diff.rows.length + 3);
   });
 });
 

@@ -30,7 +30,8 @@ function summaryLine(diff: ConformanceDiff): string {
 export function renderDiffText(diff: ConformanceDiff, options: RenderOptions = {}): string {
   const rows = pickRows(diff, options).map((r) => [r.agree ? "ok" : "DIFF", r.field, r.subject, r.predicted, r.observed]);
   const skipped = diff.fields.filter((f) => !f.compared).map((f) => `  not compared: ${f.field} (${f.why ?? ""})`);
-  return [textTable(["", "field", "subject", "predicted (dmasim v6.1)", "observed (real kernel)"], rows), ...skipped, summaryLine(diff)].join("\n");
+  const table = rows.length === 0 && options.onlyDifferences === true ? [] : [textTable(["", "field", "subject", "predicted (dmasim v6.1)", "observed (real kernel)"], rows)];
+  return [...table, ...skipped, summaryLine(diff)].join("\n");
 }
 
 function mdCell(s: string): string {
@@ -39,8 +40,10 @@ function mdCell(s: string): string {
 
 /** The diff as a Markdown table with the skipped fields and the verdict. */
 export function renderDiffMarkdown(diff: ConformanceDiff, options: RenderOptions = {}): string {
-  const lines = [`### ${diff.name}`, "", "| | field | subject | predicted (dmasim v6.1) | observed (real kernel) |", "|---|---|---|---|---|"];
-  for (const r of pickRows(diff, options)) {
+  const picked = pickRows(diff, options);
+  const lines = [`### ${diff.name}`, ""];
+  if (picked.length > 0 || options.onlyDifferences !== true) lines.push("| | field | subject | predicted (dmasim v6.1) | observed (real kernel) |", "|---|---|---|---|---|");
+  for (const r of picked) {
     lines.push(`| ${r.agree ? "✓" : "✗"} | ${r.field} | ${mdCell(r.subject)} | ${mdCell(r.predicted)} | ${mdCell(r.observed)} |`);
   }
   const skipped = diff.fields.filter((f) => !f.compared);
