@@ -28,7 +28,7 @@ export interface DmaActionResult {
 }
 
 /** Where the device's transactions come from, as the interconnect names masters. */
-export function dmaMasterOf(k: Kernel, dev: Device): DmaMaster {
+export function dmaMasterOf(dev: Device): DmaMaster {
   const pdev = toPciDev(dev);
   if (pdev !== undefined) return { kind: "pci", segment: pdev.bus.domain, bus: pdev.bus.number, devfn: pdev.devfn };
   return { kind: "platform", name: dev.name };
@@ -142,7 +142,7 @@ export function performDmaOp(k: Kernel, dma: DmaSubsystem, dev: Device, spec: Dm
   // other direction is written by the device.
   const reads = dir === "to-device";
   if (reads) k.machine.memory.writeBytes(pa, new Uint8Array(len).fill(pattern));
-  const res = k.machine.interconnect.dma({ master: dmaMasterOf(k, dev), address: dmaAddr, size: len, access: reads ? "read" : "write", pattern });
+  const res = k.machine.interconnect.dma({ master: dmaMasterOf(dev), address: dmaAddr, size: len, access: reads ? "read" : "write", pattern });
   const c = classify(k, dev, res, expected, domainTypeOf(dev));
   if (c.outcome === "ok") {
     const seen = reads ? (res.outcome === "completed" ? res.data : undefined) : k.machine.memory.readBytes(expected, len);
@@ -191,7 +191,7 @@ export function allocMsiVector(k: Kernel, dma: DmaSubsystem, dev: Device): numbe
 /** The device raises its MSI: a 4-byte write of the vector's data to the programmed address, as an MSI. */
 export function raiseMsi(k: Kernel, dev: Device, address: number, data = 0): Extract<KernelEvent, { type: "msi-action" }> {
   const bytes = new Uint8Array([data & 0xff, (data >>> 8) & 0xff, (data >>> 16) & 0xff, (data >>> 24) & 0xff]);
-  const res = k.machine.interconnect.dma({ master: dmaMasterOf(k, dev), address, size: 4, access: "write", data: bytes, kind: "msi" });
+  const res = k.machine.interconnect.dma({ master: dmaMasterOf(dev), address, size: 4, access: "write", data: bytes, kind: "msi" });
   const record: Extract<KernelEvent, { type: "msi-action" }> = {
     type: "msi-action",
     device: dev.name,

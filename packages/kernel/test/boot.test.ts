@@ -126,3 +126,16 @@ describe("boot", () => {
     });
   });
 });
+
+describe("boot without modules", () => {
+  it("leaves the PCI endpoints without drivers or groups, as the real dt-noinitrd boot (no initramfs) does", () => {
+    const p = platformFromQemu({ firmware: "dt", gic: 2, devices: ["virtio-net-pci,romfile=", "virtio-rng-pci"] });
+    if (!p.ok) throw new Error(p.error.message);
+    const r = boot(p.value, PROFILES["v6.1"], { loadModules: false });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.kernel.iommu?.sysfsGroups()).toEqual([]);
+    expect(r.value.outcomes.filter((o) => o.bus === "pci").map((o) => o.driver)).toEqual([null, null, null]);
+    // The SMMU itself still probes (it is built in).
+    expect(r.value.outcomes.find((o) => o.name === "9050000.smmuv3")?.driver).toBe("arm-smmu-v3");
+  });
+});

@@ -60,6 +60,8 @@ export interface BootOptions {
   readonly scenario?: Pick<Scenario, "drivers" | "actions" | "cmdline" | "defaultDrivers" | "linkOrder" | "probeFailures">;
   /** Include the default driver set (default: the scenario's `defaultDrivers`, else true without a scenario). */
   readonly defaultDrivers?: boolean;
+  /** Load the modules after the initcalls (default true; false is a boot without an initramfs, as `dt-noinitrd`). */
+  readonly loadModules?: boolean;
   /** Skip the §(d) checks (benchmarks). */
   readonly skipChecks?: boolean;
 }
@@ -166,7 +168,7 @@ export function boot(platform: Platform, profile: KernelProfile, options: BootOp
   k.core.systemState = "RUNNING";
   trace.emit({ type: "boot-phase", phase: "initcalls" });
   const explicitLoads = new Set((scenario?.actions ?? []).flatMap((a) => ("loadModule" in a ? [a.loadModule] : [])));
-  for (const m of plan.modules) {
+  for (const m of options.loadModules === false ? [] : plan.modules) {
     if (explicitLoads.has(m.name)) continue;
     table.loadModule(m.name, m.init);
     k.core.scheduler.runPending();

@@ -103,7 +103,7 @@ export function registerInitcalls(k: Kernel, table: InitcallTable, options: Init
   };
   if (k.profile.iommu.opsLookup === "of-set-ops") {
     reg(table, "arch_sync", "arm64_device_init", () => {
-      if (fw.kind === "dt") options.smmu.ofIommuInit(fw.dt);
+      if (fw.kind === "dt") options.smmu.ofIommuInit();
       return populate();
     });
   } else {

@@ -154,11 +154,10 @@ export function createSmmuDriverGlue(k: Kernel): SmmuGlue {
       if (!r.ok) return r.error;
       return k.profile.smmuDriver.registration === "init" ? drv.init() : 0;
     },
-    ofIommuInit: (dt) => {
+    ofIommuInit: () => {
       const drv = ensure();
       if (drv === null) return;
       for (const node of smmuNodes(k)) drv.ofInit(k.fwnodes.of(node));
-      void dt;
     },
     iortSmmuFound: (s) => {
       if (k.profile.iommu.opsLookup !== "of-set-ops") return;

@@ -4,22 +4,14 @@
  * from `of_iommu_init` / IORT init), v4.12 and 6.1 `module_platform_driver` (device_initcall; `iommu_device_register`
  * and the bus ops inside the probe).
  */
-import type { DeviceTree } from "@dmasim/firmware";
 import type { IortSmmuDevice } from "../firmware-glue/acpi";
 
 /** The composition's handle on the SMMU driver. */
 export interface SmmuDriverGlue {
   /** The initcall: registers the platform driver (and, v4.7, sets the bus ops). */
   register(): number;
-  /** v4.7 `of_iommu_init`: `IOMMU_OF_DECLARE` init functions set the ops of each SMMU node. */
-  ofIommuInit(dt: DeviceTree): void;
+  /** v4.7 `of_iommu_init`: `IOMMU_OF_DECLARE` init functions set the ops of each SMMU node of the DT. */
+  ofIommuInit(): void;
   /** IORT init met an SMMUv3 node (the RFC registered its ops there). */
   iortSmmuFound(smmu: IortSmmuDevice): void;
 }
-
-/** A kernel without an SMMU driver (CONFIG_ARM_SMMU_V3 unset). */
-export const NO_SMMU_DRIVER: SmmuDriverGlue = {
-  register: () => 0,
-  ofIommuInit: () => undefined,
-  iortSmmuFound: () => undefined,
-};
