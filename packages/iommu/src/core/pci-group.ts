@@ -30,15 +30,16 @@ import { devGroup } from "./state";
  */
 export const REQ_ACS_FLAGS = PciAcs.SV | PciAcs.RR | PciAcs.CR | PciAcs.UF;
 
-/** `for_each_pci_dev`: every PCI function in the order it was added to the `pci` bus. */
-function forEachPciDev(core: IommuCore, near: PciDev): PciDev[] {
-  const bus = core.pci?.bus ?? near.dev.bus;
-  const out: PciDev[] = [];
-  for (const dev of bus?.devices ?? []) {
-    const p = toPciDev(dev);
-    if (p !== undefined) out.push(p);
-  }
-  return out;
+/**
+ * The functions `for_each_pci_dev` yields that the grouping loops below look at. Those loops skip every function
+ * not on `pdev`'s own bus, so walking `pdev->bus->devices` (same insertion order: `pci_device_add` appends to both
+ * lists) visits the same functions in the same order — without the kernel's whole-system scan, which would make a
+ * boot of n endpoints O(n²) here.
+ *
+ * @see include/linux/pci.h for_each_pci_dev
+ */
+function sameBusPciDevs(pdev: PciDev): readonly PciDev[] {
+  return pdev.bus.devices;
 }
 
 const slot = (devfn: number): number => devfn >> 3;
@@ -51,7 +52,7 @@ const slot = (devfn: number): number => devfn >> 3;
  */
 function functionAliasGroup(core: IommuCore, pdev: PciDev, seen: Set<number>): GroupImpl | null {
   if (!pdev.multifunction || pciAcsEnabled(pdev, REQ_ACS_FLAGS)) return null;
-  for (const tmp of forEachPciDev(core, pdev)) {
+  for (const tmp of sameBusPciDevs(pdev)) {
     if (tmp === pdev || tmp.bus !== pdev.bus || slot(tmp.devfn) !== slot(pdev.devfn) || pciAcsEnabled(tmp, REQ_ACS_FLAGS)) continue;
     const group = aliasGroup(core, tmp, seen);
     if (group !== null) return group;
@@ -71,7 +72,7 @@ function aliasGroup(core: IommuCore, pdev: PciDev, seen: Set<number>): GroupImpl
   seen.add(bit);
   const own = devGroup(pdev.dev);
   if (own !== null) return own;
-  for (const tmp of forEachPciDev(core, pdev)) {
+  for (const tmp of sameBusPciDevs(pdev)) {
     if (tmp === pdev || tmp.bus !== pdev.bus) continue;
     if (!pciDevsAreDmaAliases(pdev, tmp)) continue;
     const group = aliasGroup(core, tmp, seen) ?? functionAliasGroup(core, tmp, seen);
