@@ -16,9 +16,9 @@ import { cookieOf, type IommuDmaCookie } from "./cookie";
 
 const MASK_32 = dmaBitMask(32);
 
-/** `roundup_pow_of_two(n)`. */
+/** `roundup_pow_of_two(n)` for the small sizes iommu-dma rounds (below 2^5 pages). */
 function roundupPow2(n: number): number {
-  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
 }
 
 /**

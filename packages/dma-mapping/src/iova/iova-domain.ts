@@ -71,9 +71,9 @@ export class IovaDomain {
     this.rcaches = rcache === null ? null : new IovaRcaches(this, rcache);
   }
 
-  /** `iova_offset(iovad, addr)`. */
+  /** `iova_offset(iovad, addr)` (no `%`: a float modulo is a libm call). */
   offset(addr: number): number {
-    return addr % this.granule;
+    return addr - Math.floor(addr / this.granule) * this.granule;
   }
 
   /** `iova_align(iovad, size)`. */

@@ -45,9 +45,9 @@ interface Rcache {
   readonly depot: Magazine[];
 }
 
-/** `order_base_2(n)`: ceil(log2(n)). */
+/** `order_base_2(n)`: ceil(log2(n)) (n below 2^31, as cached sizes are). */
 function orderBase2(n: number): number {
-  return n <= 1 ? 0 : Math.ceil(Math.log2(n));
+  return n <= 1 ? 0 : n < 0x80000000 ? 32 - Math.clz32(n - 1) : Math.ceil(Math.log2(n));
 }
 
 /** The range caches of one IOVA domain. */
