@@ -1,6 +1,6 @@
 /**
  * Replays the PCI part of a real Debian 6.1 arm64 boot under QEMU (`-M virt,iommu=smmuv3`, ACPI, a root port
- * topology; ../shared/fixtures/qemu-boots/acpi-topo-gic3-defer.log, booted with
+ * topology; fixtures/qemu-boots/acpi-topo-gic3-defer.log, booted with
  * `dyndbg="file drivers/base/dd.c +p"`) and compares the driver-core debug lines for the PCI functions with the
  * model's, line for line.
  *
@@ -10,7 +10,7 @@
  * Every ordering in the compared lines comes from the driver core: driver_attach order, deferral, the no-op
  * trigger before late_initcall, the worker's retry order, the rejects-match fall-through to the next driver.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -27,7 +27,7 @@ import {
 } from "@dmasim/driver-core";
 import { must } from "./helpers";
 
-const LOG = resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots/acpi-topo-gic3-defer.log");
+const LOG = resolve(import.meta.dirname, "../../../fixtures/qemu-boots/acpi-topo-gic3-defer.log");
 
 interface PciFn {
   readonly vendor: number;
@@ -118,8 +118,7 @@ function boot(): string {
 const PCI_LINE =
   /^(bus: 'pci': .*|driver: '[^']+': driver_bound: bound to device '0000:[0-9a-f:.]+'|pci 0000:[0-9a-f:.]+: .* deferred list|\S+: probe of 0000:\S+ (rejects match|failed with error) -?\d+|\S+ 0000:\S+: Driver \S+ requests probe deferral)$/;
 
-// Skipped, with this title naming the missing file, when ../shared/fixtures is not next to the repository.
-describe.skipIf(!existsSync(LOG))(`Debian 6.1 ACPI boot with deferral (needs ${LOG})`, () => {
+describe("Debian 6.1 ACPI boot with deferral (fixtures/qemu-boots/acpi-topo-gic3-defer.log)", () => {
   it("produces the same drivers/base/dd.c debug lines for every PCI function, in the same order", () => {
     const real = readFileSync(LOG, "utf8")
       .split("\n")

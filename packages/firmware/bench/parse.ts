@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { iortNodeMapId, parseFdt, parseIort } from "@dmasim/firmware";
 
-const fixtures = resolve(import.meta.dirname, "../../../../shared/fixtures");
+const fixtures = resolve(import.meta.dirname, "../../../fixtures");
 
 /** Median over `rounds` batches of the time per call, in ns. */
 function measure(fn: () => unknown, minBatchMs = 50, rounds = 15): number {

@@ -5,7 +5,7 @@ import type { IortIdMapping, IortNode, IortSmmuV3, IortTable } from "./iort-mode
 import { iortMapNamedComponent, iortMapPciRid, iortNodeMapId } from "./iort-map";
 import { parseIort } from "./iort-parse";
 
-const dir = resolve(import.meta.dirname, "../../../../shared/fixtures/iort");
+const dir = resolve(import.meta.dirname, "../../../fixtures/iort");
 function fixture(name: string): IortTable {
   const r = parseIort(new Uint8Array(readFileSync(resolve(dir, name))));
   if (!r.ok) throw new Error(r.error.message);

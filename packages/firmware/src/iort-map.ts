@@ -11,7 +11,7 @@
  * - `"v4.12"`: the field was read as a plain count (`id < input_base + id_count`), with no retry. There was no
  *   SMMUv3 DeviceID-mapping-index skip yet (added by Hanjun Guo, v4.15), and named components map only through
  *   SINGLE_MAPPING entries straight to an SMMU.
- * The v6.1 rule is the default because it is what the real 6.1 boots in `../shared/fixtures/qemu-boots` ran.
+ * The v6.1 rule is the default because it is what the real 6.1 boots in `fixtures/qemu-boots` ran.
  *
  * Firmware bugs Linux logs with FW_BUG are returned as data ({@link IortFwBug}); a RID with no mapping is a
  * result (`unmapped`, the ID unchanged, as Linux's `fail_map`), not an error.

@@ -6,7 +6,7 @@ import type { IortTable } from "./iort-model";
 import { parseIort } from "./iort-parse";
 import { acpiChecksum, writeIort } from "./iort-write";
 
-const good = new Uint8Array(readFileSync(resolve(import.meta.dirname, "../../../../shared/fixtures/iort/qemu72-acpi-initrd.IORT.bin")));
+const good = new Uint8Array(readFileSync(resolve(import.meta.dirname, "../../../fixtures/iort/qemu72-acpi-initrd.IORT.bin")));
 // Node offsets in this table: ITS 0x30, SMMUv3 0x48, RC 0xA0 (see its .dsl).
 
 /** Writes a little-endian field and fixes the checksum, so only the field is wrong. */

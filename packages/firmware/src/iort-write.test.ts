@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { IortTable } from "./iort-model";
 import { writeIort } from "./iort-write";
 
-const fixtures = resolve(import.meta.dirname, "../../../../shared/fixtures/iort");
+const fixtures = resolve(import.meta.dirname, "../../../fixtures/iort");
 
 /** QEMU 7.2's IORT for `-M virt,iommu=smmuv3` (ITS, SMMUv3 @0x9050000, RC), as its .dsl disassembly reads. */
 const qemu72: IortTable = {

@@ -1,5 +1,5 @@
 /**
- * The real 6.1 ACPI boots in ../shared/fixtures/qemu-boots: each log carries the IORT the kernel read (hexdump
+ * The real 6.1 ACPI boots in fixtures/qemu-boots: each log carries the IORT the kernel read (hexdump
  * between "ACPI IORT hexdump begin/end") and the PCI devices it put behind the SMMU ("Adding to iommu group").
  * Every such device's requester ID must walk to the SMMUv3 in that very table.
  */

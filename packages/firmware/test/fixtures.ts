@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-/** `../shared/fixtures` from the repository root. */
-export const FIXTURES = resolve(import.meta.dirname, "../../../../shared/fixtures");
+/** `fixtures` from the repository root. */
+export const FIXTURES = resolve(import.meta.dirname, "../../../fixtures");
 
 /** Every DTB fixture, by file name. */
 export function dtbFixtures(): { name: string; path: string; bytes: Uint8Array }[] {

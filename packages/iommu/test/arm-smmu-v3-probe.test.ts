@@ -10,7 +10,7 @@ import type { MmioHandler, PhysicalMemory } from "@dmasim/machine";
 import { ARM_SMMU_V3_ERAS } from "../src/arm-smmu-v3/era";
 import { SMMU_BASE, SmmuDriverTestKernel, type SmmuDriverTestKernelOptions, type TestIrqLines } from "../src/arm-smmu-v3/test-support";
 
-const ORACLE = new URL("../../../../shared/fixtures/qemu-boots/", import.meta.url);
+const ORACLE = new URL("../../../fixtures/qemu-boots/", import.meta.url);
 
 /** The SMMU's own lines of a real boot log, timestamps stripped. */
 function realSmmuLines(log: string, prefix: string): string[] {

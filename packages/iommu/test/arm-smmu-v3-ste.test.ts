@@ -304,7 +304,7 @@ describe("StreamID collisions (real 6.1 topology boot: 03:01.0 and 03:02.0 behin
       "arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000",
     ]);
     // The same five lines as the real DT topology boot.
-    const real = readFileSync(new URL("../../../../shared/fixtures/qemu-boots/dt-topo-gic3.log", import.meta.url), "utf8")
+    const real = readFileSync(new URL("../../../fixtures/qemu-boots/dt-topo-gic3.log", import.meta.url), "utf8")
       .replace(/\r/g, "")
       .split("\n")
       .map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ""));

@@ -1,15 +1,14 @@
 /**
- * The shared real-kernel fixtures (`../shared/fixtures`): the Debian 6.1 boot logs and QEMU command lines, CR
+ * The shared real-kernel fixtures (`fixtures`): the Debian 6.1 boot logs and QEMU command lines, CR
  * stripped. Tests that need them skip with a visible reason when they are absent.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-/** `/work/shared/fixtures` as seen from this package. */
-export const FIXTURES = resolve(import.meta.dirname, "../../../../shared/fixtures");
+/** `fixtures/ (the repository's copy)` as seen from this package. */
+export const FIXTURES = resolve(import.meta.dirname, "../../../fixtures");
 
 /** Whether the fixtures are present. */
-export const HAVE_FIXTURES = existsSync(resolve(FIXTURES, "qemu-boots"));
 
 /** A fixture file as text, CR removed. */
 export function fixtureText(rel: string): string {

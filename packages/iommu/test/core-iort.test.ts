@@ -7,7 +7,6 @@
 import { describe, expect, it } from "vitest";
 import type { IortTable } from "@dmasim/firmware";
 import { IOMMU_ERAS, IommuCore } from "../src/index";
-import { HAVE_FIXTURES } from "./core-fixtures";
 import { bootTopo, makeTopoKernel, type TopoKernel } from "./qemu-topo-harness";
 
 /** An SMMU driver whose probe fails: the IOMMU never registers. */
@@ -17,7 +16,7 @@ function pciNames(k: TopoKernel, pick: (name: string) => boolean): string[] {
   return k.pci.bus.devices.map((d) => d.name).filter(pick);
 }
 
-describe.skipIf(!HAVE_FIXTURES)("iort_iommu_configure on acpi-topo-gic3 (needs ../shared/fixtures)", () => {
+describe("iort_iommu_configure on acpi-topo-gic3", () => {
   it("6.1, SMMUv3 driver built in but never registered: every driver-matched function stays deferred", () => {
     const k = makeTopoKernel("acpi-topo-gic3");
     bootTopo(k, neverRegisters);

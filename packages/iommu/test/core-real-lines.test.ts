@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parseQemuCommandLine } from "@dmasim/machine";
 import { IommuDomainType, IOMMU_ERAS } from "../src/index";
 import { logLines, makeCoreTestKernel } from "./core-fake-driver";
-import { FIXTURES, HAVE_FIXTURES, fixtureText, kernelLines, loggedGroups } from "./core-fixtures";
+import { FIXTURES, fixtureText, kernelLines, loggedGroups } from "./core-fixtures";
 
 /** `kstrtobool` of an `iommu.*=` early parameter in the kernel command line, if given. */
 function param(append: string, name: string): boolean | undefined {
@@ -19,9 +19,9 @@ function param(append: string, name: string): boolean | undefined {
   return /^(1|y|Y|on)/.test(m[1] as string);
 }
 
-const boots = HAVE_FIXTURES ? readdirSync(resolve(FIXTURES, "qemu-boots")).filter((f) => f.endsWith(".cmd")).map((f) => f.slice(0, -4)) : [];
+const boots = readdirSync(resolve(FIXTURES, "qemu-boots")).filter((f) => f.endsWith(".cmd")).map((f) => f.slice(0, -4));
 
-describe.skipIf(!HAVE_FIXTURES)("iommu_subsys_init lines of every real boot (needs ../shared/fixtures)", () => {
+describe("iommu_subsys_init lines of every real boot", () => {
   it.each(boots)("%s", (name) => {
     const cmd = parseQemuCommandLine(fixtureText(`qemu-boots/${name}.cmd`));
     if (!cmd.ok) throw new Error(JSON.stringify(cmd.error));
@@ -38,7 +38,7 @@ describe.skipIf(!HAVE_FIXTURES)("iommu_subsys_init lines of every real boot (nee
   });
 });
 
-describe.skipIf(!HAVE_FIXTURES)("iommu_map / iommu_unmap debug lines (dt-topo-gic3.log)", () => {
+describe("iommu_map / iommu_unmap debug lines (dt-topo-gic3.log)", () => {
   it("the nvme buffer map/unmap sequence prints what 6.1 printed", () => {
     const real = kernelLines(fixtureText("qemu-boots/dt-topo-gic3.log")).filter((l) => /^iommu: (map|mapping|unmap this|unmapped):/.test(l));
     // Replay the first 20 real lines' operations on a DMA domain of the fake driver.
@@ -76,7 +76,7 @@ describe.skipIf(!HAVE_FIXTURES)("iommu_map / iommu_unmap debug lines (dt-topo-gi
   });
 });
 
-describe.skipIf(!HAVE_FIXTURES)("reserved_regions of every DMA group", () => {
+describe("reserved_regions of every DMA group", () => {
   it("arm-smmu-v3's SW MSI window prints as the real sysfs line", () => {
     const k = makeCoreTestKernel();
     k.iommu.iommuDeviceRegister(k.fake.iommu, k.fake.ops, k.fake.hwdev);

@@ -9,11 +9,11 @@
 import { describe, expect, it } from "vitest";
 import { GITS_TRANSLATER_OFFSET } from "@dmasim/machine";
 import { pciAcsControl, pciSetMaster, toPciDev } from "@dmasim/pci";
-import { HAVE_FIXTURES, fixtureText, kernelLines } from "./core-fixtures";
+import { fixtureText, kernelLines } from "./core-fixtures";
 import { printedLines } from "./qemu-topo-harness";
 import { bootAndCompare } from "./qemu-topo-checks";
 
-describe.skipIf(!HAVE_FIXTURES)("acpi-topo-gic3 (needs ../shared/fixtures)", () => {
+describe("acpi-topo-gic3", () => {
   it("groups, members, types, drivers and the group log lines equal the real boot's", () => {
     const { k } = bootAndCompare("acpi-topo-gic3");
     // The mechanism: ACS was requested before the scan, so every root port enabled the controls it offers.

@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { pciAddDmaAlias } from "@dmasim/pci";
-import { HAVE_FIXTURES } from "./core-fixtures";
 import { bootTopo, makeTopoKernel, printedLines, type TopoEra, type TopoKernel } from "./qemu-topo-harness";
 import { realSmmu } from "./qemu-topo-smmu";
 
@@ -26,7 +25,7 @@ function groupOf(k: TopoKernel, name: string): number | undefined {
   return dev === undefined ? undefined : k.iommu.iommuGroupGet(dev)?.id;
 }
 
-describe.skipIf(!HAVE_FIXTURES)("DMA alias quirk on dt-topo-gic3 (needs ../shared/fixtures)", () => {
+describe("DMA alias quirk on dt-topo-gic3", () => {
   it("v4.12: the aliasing function joins the group of the function it aliases (get_pci_alias_group)", () => {
     const k = boot("v4.12");
     expect(groupOf(k, "0000:00:02.0")).toBe(groupOf(k, "0000:00:01.0"));

@@ -13,7 +13,7 @@
 import { describe, expect, it } from "vitest";
 import type { Device } from "@dmasim/driver-core";
 import { pciStopAndRemoveBusDevice, toPciDev } from "@dmasim/pci";
-import { HAVE_FIXTURES, fixtureText, loggedGroups } from "./core-fixtures";
+import { fixtureText, loggedGroups } from "./core-fixtures";
 import { bootTopo, makeTopoKernel, printedLines, type TopoKernel } from "./qemu-topo-harness";
 import { realSmmu, type RealSmmu } from "./qemu-topo-smmu";
 
@@ -30,7 +30,7 @@ function find(k: TopoKernel, name: string): Device {
   return dev;
 }
 
-describe.skipIf(!HAVE_FIXTURES)("v4.12 on the topo-gic3 machines (needs ../shared/fixtures)", () => {
+describe("v4.12 on the topo-gic3 machines", () => {
   for (const fixture of ["dt-topo-gic3", "acpi-topo-gic3"]) {
     it(`${fixture}: the 6.1 groups, with the 6.1 orphan joined to its sibling's group`, () => {
       const { k } = boot(fixture);

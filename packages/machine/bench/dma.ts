@@ -33,7 +33,7 @@ function time(label: string, iterations: number, fn: () => void): number {
   return ns;
 }
 
-const cmdText = readFileSync(resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots/acpi-topo-gic3-cfg.cmd"), "utf8");
+const cmdText = readFileSync(resolve(import.meta.dirname, "../../../fixtures/qemu-boots/acpi-topo-gic3-cfg.cmd"), "utf8");
 const cmd = parseQemuCommandLine(cmdText);
 if (!cmd.ok) throw new Error("cmd");
 const built = buildQemuVirtBoard(qemuVirtOptionsFromCommandLine(cmd.value));

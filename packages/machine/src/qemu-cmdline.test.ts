@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parsePciAddr, parseQemuCommandLine, parseQemuDevice, parseQemuSize, splitQemuOpts, splitShellWords } from "./qemu-cmdline";
 
-const BOOTS = resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots");
+const BOOTS = resolve(import.meta.dirname, "../../../fixtures/qemu-boots");
 
 describe("splitShellWords", () => {
   it("undoes the backslash escapes of the .cmd fixtures and stops at the first line", () => {

@@ -76,7 +76,7 @@ for (const c of cases) {
         writeFileSync(join(dir, "ours.dtb"), writeFdt(tree));
         const dts = (file: string): string =>
           execFileSync("dtc", ["-q", "-I", "dtb", "-O", "dts", file], { encoding: "utf8" });
-        expect(dts(join(dir, "ours.dtb"))).toBe(dts(join(import.meta.dirname, "../../../../shared/fixtures/dtb", c.dtb)));
+        expect(dts(join(dir, "ours.dtb"))).toBe(dts(join(import.meta.dirname, "../../../fixtures/dtb", c.dtb)));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

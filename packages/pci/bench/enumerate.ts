@@ -34,7 +34,7 @@ import {
   type PciSubsystem,
 } from "@dmasim/pci";
 
-const cmdText = readFileSync(resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots/dt-topo-gic3.cmd"), "utf8");
+const cmdText = readFileSync(resolve(import.meta.dirname, "../../../fixtures/qemu-boots/dt-topo-gic3.cmd"), "utf8");
 const cmd = parseQemuCommandLine(cmdText);
 if (!cmd.ok) throw new Error("cmd");
 const built = buildQemuVirtBoard(qemuVirtOptionsFromCommandLine(cmd.value));

@@ -17,7 +17,7 @@ import {
   type PciAcsEnableEvent,
   type PciDev,
 } from "@dmasim/pci";
-import { configDumps, fixtureText, HAVE_FIXTURES, le16, le32 } from "./helpers/fixtures";
+import { configDumps, fixtureText, le16, le32 } from "./helpers/fixtures";
 import { acpiEnumerate, dtEnumerate, fixtureOptions, makeKernel, must, type TestKernel } from "./helpers/boot";
 
 /** The `REQ_ACS_FLAGS` the IOMMU core's `pci_device_group` asks for. */
@@ -47,7 +47,7 @@ function dev(k: TestKernel, name: string): PciDev {
   return d;
 }
 
-describe.skipIf(!HAVE_FIXTURES)("ACS control words vs the -cfg boots (needs ../shared/fixtures)", () => {
+describe("ACS control words vs the -cfg boots", () => {
   it("ACPI: requested at IORT init, before the scan → 0x001d on every root port, as the guest dumped", () => {
     const k = makeKernel(fixtureOptions("acpi-topo-gic3-cfg.cmd"));
     k.pci.requestAcs(); // iort_init_platform_devices → iort_enable_acs, at acpi_init before acpi_scan_init

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { PciReg } from "@dmasim/machine";
 import { pciReadConfig, toPciDev, type PciBusNumberEvent, type PciScanDeviceEvent } from "@dmasim/pci";
-import { configDumps, fixtureText, HAVE_FIXTURES, kernelLines, le32 } from "./helpers/fixtures";
+import { configDumps, fixtureText, kernelLines, le32 } from "./helpers/fixtures";
 import { acpiEnumerate, dtEnumerate, fixtureOptions, makeKernel, printkLines, type TestKernel } from "./helpers/boot";
 
 /** The kinds of PCI line the model produces (BARs, windows and resource assignment are not modelled). */
@@ -20,7 +20,7 @@ function boot(fw: "dt" | "acpi"): TestKernel {
   return k;
 }
 
-describe.skipIf(!HAVE_FIXTURES)("enumeration vs the real 6.1 topology boots (needs ../shared/fixtures)", () => {
+describe("enumeration vs the real 6.1 topology boots", () => {
   for (const fw of ["dt", "acpi"] as const) {
     describe(`${fw}-topo-gic3`, () => {
       const k = boot(fw);

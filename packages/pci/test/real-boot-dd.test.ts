@@ -11,7 +11,7 @@
 import { describe, expect, it } from "vitest";
 import { Errno, InitcallTable, PLATFORM_DEVICE, formatKernelLog, makePlatformBus, type Device } from "@dmasim/driver-core";
 import { pciDevice, pciDeviceClass, pciePortdrvInit, shpcdInit } from "@dmasim/pci";
-import { fixtureText, HAVE_FIXTURES, kernelLines } from "./helpers/fixtures";
+import { fixtureText, kernelLines } from "./helpers/fixtures";
 import { acpiEnumerate, dtEnumerate, fixtureOptions, makeKernel, must, type TestKernel } from "./helpers/boot";
 
 const PCI_LINE =
@@ -68,7 +68,7 @@ function boot(fw: "dt" | "acpi"): string {
   return formatKernelLog(k.trace.records, { time: false });
 }
 
-describe.skipIf(!HAVE_FIXTURES)("real 6.1 boots with dd.c debug (needs ../shared/fixtures)", () => {
+describe("real 6.1 boots with dd.c debug", () => {
   for (const fw of ["acpi", "dt"] as const) {
     it(`${fw}: the same drivers/base/dd.c lines for every PCI function, in the same order`, () => {
       const real = kernelLines(fixtureText(`qemu-boots/${fw}-topo-gic3-defer.log`)).filter((l) => PCI_LINE.test(l));

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-/** `/work/shared/fixtures` as seen from the repo (`../shared/fixtures`). */
-export const FIXTURES = resolve(import.meta.dirname, "../../../../../shared/fixtures");
+/** `fixtures/ (the repository's copy)` as seen from the repo (`fixtures`). */
+export const FIXTURES = resolve(import.meta.dirname, "../../../../fixtures");
 
 /** A fixture file as text with CR stripped (the logs have CRLF line endings). */
 export function fixtureText(rel: string): string {

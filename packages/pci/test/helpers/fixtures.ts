@@ -1,15 +1,14 @@
 /**
- * Test helpers over the shared real-kernel fixtures (`../shared/fixtures`): QEMU command lines, boot logs (CRLF
+ * Test helpers over the shared real-kernel fixtures (`fixtures`): QEMU command lines, boot logs (CRLF
  * stripped), and the guest's `hexdump -C` of each function's config space in the `-cfg` boots.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-/** `/work/shared/fixtures` as seen from the repository (`../shared/fixtures`). */
-export const FIXTURES = resolve(import.meta.dirname, "../../../../../shared/fixtures");
+/** `fixtures/ (the repository's copy)` as seen from the repository (`fixtures`). */
+export const FIXTURES = resolve(import.meta.dirname, "../../../../fixtures");
 
 /** Whether the fixtures are present (tests that need them skip with this reason otherwise). */
-export const HAVE_FIXTURES = existsSync(resolve(FIXTURES, "qemu-boots"));
 
 /** A fixture as text, CR removed. */
 export function fixtureText(rel: string): string {
