@@ -8,7 +8,7 @@
  * as an MSI transaction.
  */
 import type { Device } from "@dmasim/driver-core";
-import { DMA_MAPPING_ERROR, dmaOpsKind, liveDmaMappings, makeScatterList, type DmaDirection, type DmaSubsystem } from "@dmasim/dma-mapping";
+import { dmaOpsKind, liveDmaMappings, makeScatterList, type DmaDirection, type DmaSubsystem } from "@dmasim/dma-mapping";
 import { GITS_TRANSLATER_OFFSET, V2M_MSI_SETSPI_NS_OFFSET, type DmaMaster, type DmaResult } from "@dmasim/machine";
 import { toPciDev } from "@dmasim/pci";
 import type { Kernel } from "./boot/kernel";
@@ -121,7 +121,9 @@ export function performDmaOp(k: Kernel, dma: DmaSubsystem, dev: Device, spec: Dm
         }
       } else {
         const a = dma.dmaMapSingle(dev, first, seg, dir);
-        if (a !== DMA_MAPPING_ERROR) {
+        // A driver checks with dma_mapping_error(): v4.x swiotlb hands out its overflow buffer when the pool is
+        // full, an address only the ops' mapping_error recognises.
+        if (!dma.dmaMappingError(dev, a)) {
           dmaAddr = a;
           release = () => dma.dmaUnmapSingle(dev, a, seg, dir);
         }
