@@ -1,0 +1,43 @@
+/**
+ * Boots a scenario under each requested profile and builds the published result. Profiles are checked first, so a
+ * bad `--profile` is a usage error before anything runs.
+ */
+import { PROFILES, PROFILE_NAMES, bootScenario, isProfileName, type BootOptions, type ProfileName, type Scenario } from "@dmasim/kernel";
+import { fromPlatformError, inputError, type Result } from "./errors";
+import { runResult, type RunResult, type ScenarioResult } from "./result";
+
+/** The profiles to run: the requested ones (in the order given, duplicates dropped), else the scenario's, else all. */
+export function resolveProfiles(requested: readonly string[] | undefined, scenario: Pick<Scenario, "profiles"> | null, file: string | null = null): Result<readonly ProfileName[]> {
+  const fromOption = requested !== undefined && requested.length > 0;
+  const names = fromOption ? requested : (scenario?.profiles ?? PROFILE_NAMES);
+  const out: ProfileName[] = [];
+  for (const [i, n] of names.entries()) {
+    if (!isProfileName(n)) {
+      const where = fromOption ? { file: "--profile", field: null } : { file, field: `profiles[${i}]` };
+      return inputError(where.file, where.field, `unknown profile "${n}" (expected one of ${PROFILE_NAMES.join(", ")})`);
+    }
+    if (!out.includes(n)) out.push(n);
+  }
+  return { ok: true, value: out };
+}
+
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  /** Extra boot options (a choice sequence, a command line override). */
+  readonly boot?: Omit<BootOptions, "scenario">;
+  /** The file the scenario came from, for error messages. */
+  readonly file?: string | null;
+}
+
+/** One boot per profile. */
+export function runScenario(scenario: Scenario, profiles: readonly ProfileName[], options: RunScenarioOptions = {}): Result<ScenarioResult> {
+  const runs: RunResult[] = [];
+  const file = options.file ?? null;
+  for (const name of profiles) {
+    const profile = PROFILES[name];
+    const booted = bootScenario(scenario, profile, options.boot ?? {});
+    if (!booted.ok) return { ok: false, error: fromPlatformError(file ?? scenario.name, booted.error) };
+    runs.push(runResult({ name, label: profile.label, hypothetical: profile.hypothetical }, booted.value));
+  }
+  return { ok: true, value: { scenario: scenario.name, description: scenario.description ?? null, firmware: scenario.firmware, runs } };
+}
