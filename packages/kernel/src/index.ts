@@ -44,6 +44,25 @@ export type {
   UntilCondition,
   DmaDirectionName,
 } from "./scenarios/types";
+export { scenarioFileSchema } from "./scenario/schema";
+export type {
+  ScenarioFile,
+  ScenarioBoardFile,
+  QemuVirtBoard,
+  GeneratedBoard,
+  ProbeFailureSpec,
+  ExploreSpec,
+  DeviceExpect,
+  ProfileExpect,
+} from "./scenario/schema";
+export { loadScenario, parseScenarioText, resolveScenario, validateScenarioFile } from "./scenario/load";
+export type { ScenarioSource } from "./scenario/load";
+export { formatScenarioIssue, formatScenarioIssues, formatPath } from "./scenario/issues";
+export type { ScenarioIssue, ScenarioResult } from "./scenario/issues";
+export { builtinScenarios, builtinScenario, builtinScenarioDir } from "./scenario/builtin";
+export type { BuiltinScenario, BuiltinKind } from "./scenario/builtin";
+export { checkExpectations } from "./scenario/expect";
+export type { ExpectMismatch } from "./scenario/expect";
 export { SEED_SCENARIO, S1, S2, S3, S4, S5, S6, S7, D3_SCENARIOS, SCENARIO_ENDPOINT } from "./scenarios/catalog";
 export { bootScenario, scenarioPlatform } from "./scenarios/run";
 export { generatedPlatform } from "./platform/generated";

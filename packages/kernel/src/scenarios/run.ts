@@ -6,6 +6,7 @@ import { boot, type BootError, type BootOptions, type BootResult } from "../boot
 import { platformFromDtb } from "../platform/from-dtb";
 import { platformFromIort } from "../platform/from-iort";
 import { platformFromQemu } from "../platform/from-qemu";
+import { generatedPlatform } from "../platform/generated";
 import type { PlatformError, PlatformResult } from "../platform/types";
 import type { KernelProfile } from "../profiles";
 import type { Scenario } from "./types";
@@ -24,6 +25,7 @@ export function scenarioPlatform(s: Scenario): PlatformResult {
       ...(q.platformMasters === undefined ? {} : { platformMasters: q.platformMasters }),
     });
   }
+  if ("generated" in b) return generatedPlatform({ endpoints: b.generated.endpoints, ...(b.generated.smmus === undefined ? {} : { smmus: b.generated.smmus }) });
   if ("dtb" in b) return platformFromDtb(b.dtb, b.pci === undefined ? {} : { pci: b.pci });
   return platformFromIort(b.iort, b.pci);
 }
