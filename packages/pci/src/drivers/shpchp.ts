@@ -12,9 +12,11 @@ import { defineDeviceData, Errno, printk, type Driver, type Result } from "@dmas
 import { PciCapId } from "@dmasim/machine";
 import { pciFindCapability, pciReadConfig, pciWriteConfig } from "../config";
 import { PciClass } from "../constants";
+import { pciSetMaster } from "../enable";
 import { definePciDriver, pciDeviceClass, type PciDriverSpec } from "../pci-driver";
 import type { PciDev } from "../pci-dev";
 import type { PciSubsystem } from "../subsystem";
+import { PciIrq, pciAllocIrqVectors, pciFreeIrqVectors } from "./irq-vectors";
 
 const PCI_VENDOR_ID_AMD = 0x1022;
 const PCI_DEVICE_ID_AMD_GOLAM_7450 = 0x7450;
@@ -63,9 +65,26 @@ function shpcIndirectRead(pdev: PciDev, cap: number, index: number): number | nu
 }
 
 /**
+ * `shpc_init`'s interrupt set-up (`shpchp_poll_mode` is off by default): `pci_enable_msi` — one MSI vector through
+ * the bridge's MSI domain, which maps the doorbell into its IOMMU domain unless the domain has it already — and bus
+ * mastering; without MSI, the INTx line, with the two lines the driver prints.
+ *
+ * @see drivers/pci/hotplug/shpchp_hpc.c shpc_init
+ */
+function shpcEnableInterrupts(pdev: PciDev): void {
+  if (pciAllocIrqVectors(pdev, 1, 1, PciIrq.MSI) < 0) {
+    const sys = pdev.bus.host.subsystem;
+    sys.log("info", pdev, "drivers/pci/hotplug/shpchp_hpc.c", "Can't get msi for the hotplug controller");
+    sys.log("info", pdev, "drivers/pci/hotplug/shpchp_hpc.c", "Use INTx for the hotplug controller");
+  } else {
+    pciSetMaster(pdev);
+  }
+}
+
+/**
  * `shpc_probe`: -ENODEV when not SHPC-capable or when the register file cannot be read; otherwise reads it,
- * prints `HPC vendor_id %x device_id %x ss_vid %x ss_did %x` and binds. Slot registration and interrupts are not
- * modelled.
+ * prints `HPC vendor_id %x device_id %x ss_vid %x ss_did %x`, sets up its interrupt (MSI) and binds. Slot
+ * registration, `pci_enable_device` and the interrupt handler itself are not modelled.
  *
  * @see drivers/pci/hotplug/shpchp_core.c shpc_probe
  */
@@ -90,6 +109,7 @@ export function shpcProbe(pdev: PciDev): number {
   }
   const x = (n: number): string => n.toString(16);
   sys.log("info", pdev, file, `HPC vendor_id ${x(pdev.vendor)} device_id ${x(pdev.device)} ss_vid ${x(pdev.subsystemVendor)} ss_did ${x(pdev.subsystemDevice)}`);
+  shpcEnableInterrupts(pdev);
   pdev.dev.setData(SHPC_CONTROLLER, { capOffset: cap, baseOffset: base, numSlots, firstDeviceNum: (slotConfig & FIRST_DEV_NUM) >>> 8, registers });
   return 0;
 }
@@ -99,7 +119,10 @@ export const SHPCHP_DRIVER: PciDriverSpec = definePciDriver({
   name: "shpchp",
   idTable: SHPCHP_ID_TABLE,
   probe: (pdev) => shpcProbe(pdev),
-  remove: (pdev) => void pdev.dev.deleteData(SHPC_CONTROLLER),
+  remove: (pdev) => {
+    pciFreeIrqVectors(pdev);
+    pdev.dev.deleteData(SHPC_CONTROLLER);
+  },
 });
 
 /**
