@@ -3,7 +3,7 @@
  * {@link BootFacts}. Each field yields rows (one per group, PCI function, device or line) that agree or not; a field
  * the real log cannot show is listed as skipped with the reason, never compared.
  */
-import type { BootFacts, FactGroup, FactSmmuEvent, Observable } from "./facts";
+import type { BootFacts, FactGroup, FactIommuMap, FactSmmuEvent, Observable } from "./facts";
 
 /** The compared fields, in table order. */
 export const CONFORMANCE_FIELDS = [
@@ -17,6 +17,7 @@ export const CONFORMANCE_FIELDS = [
   "default-domain",
   "tlb-policy",
   "smmu-events",
+  "msi-doorbell-maps",
 ] as const;
 
 /** A compared field. */
@@ -135,6 +136,21 @@ function compareEvents(p: readonly FactSmmuEvent[], o: readonly FactSmmuEvent[])
   });
 }
 
+/**
+ * Doorbell mappings in order: one row per position (the page, IOVA and size mapped), so a domain that mapped its
+ * doorbell at another IOVA, one more or one fewer domain that got a vector, or a different order all show.
+ */
+function compareDoorbellMaps(p: readonly FactIommuMap[], o: readonly FactIommuMap[]): DiffRow[] {
+  const show = (m: FactIommuMap | undefined): string => (m === undefined ? NONE : `iova 0x${m.iova.toString(16)} pa 0x${m.pa.toString(16)} size 0x${m.size.toString(16)}`);
+  const rows: DiffRow[] = [];
+  for (let i = 0; i < Math.max(p.length, o.length); i++) {
+    const ps = show(p[i]);
+    const os = show(o[i]);
+    rows.push({ field: "msi-doorbell-maps", subject: `doorbell map #${i + 1}`, predicted: ps, observed: os, agree: ps === os });
+  }
+  return rows;
+}
+
 function line(field: ConformanceField, subject: string, p: string | null, o: string | null): DiffRow {
   return { field, subject, predicted: p ?? "(not printed)", observed: o ?? "(not printed)", agree: p === o };
 }
@@ -188,6 +204,9 @@ export function compareBoots(name: string, predicted: BootFacts, observed: BootF
   ]);
   field("smmu-events", gate(observed.smmuEvents, predicted.smmuEvents), () =>
     compareEvents(predicted.smmuEvents.ok ? predicted.smmuEvents.value : [], observed.smmuEvents.ok ? observed.smmuEvents.value : []),
+  );
+  field("msi-doorbell-maps", gate(observed.doorbellMaps, predicted.doorbellMaps), () =>
+    compareDoorbellMaps(predicted.doorbellMaps.ok ? predicted.doorbellMaps.value : [], observed.doorbellMaps.ok ? observed.doorbellMaps.value : []),
   );
   return { name, agree: rows.every((r) => r.agree), rows, fields };
 }

@@ -27,6 +27,13 @@ export interface FactSmmuEvent {
   readonly dwords: readonly string[];
 }
 
+/** One `iommu: map: iova … pa … size …` line. */
+export interface FactIommuMap {
+  readonly iova: number;
+  readonly pa: number;
+  readonly size: number;
+}
+
 /** Everything compared. */
 export interface BootFacts {
   /** Where groups and drivers came from. */
@@ -48,6 +55,8 @@ export interface BootFacts {
   /** `iommu: DMA domain TLB invalidation policy: …` (`strict mode`, `lazy mode (set via kernel command line)`). */
   readonly tlbPolicy: Observable<string | null>;
   readonly smmuEvents: Observable<readonly FactSmmuEvent[]>;
+  /** MSI doorbell pages mapped into IOMMU domains (`iommu: map:` lines below RAM), in order. */
+  readonly doorbellMaps: Observable<readonly FactIommuMap[]>;
 }
 
 /** The reason recorded for a device with no driver (6.1 groups a PCI device only when a driver probes it). */

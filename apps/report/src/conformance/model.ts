@@ -1,9 +1,11 @@
 /**
  * The model side: `predictFromQemu(cmd)` builds the QEMU `virt` platform from a parsed command line
  * (`@dmasim/kernel`'s `platformFromQemu`, the board QEMU 7.2 builds), boots it under the `v6.1` profile with the
- * profile's default driver set (Debian's: `pcieport`, `shpchp` built in; `virtio_pci`, `e1000e`, `nvme` as modules
- * loaded after the initcalls; no host-bridge driver) and the same kernel command line, and extracts the
- * {@link PredictedBoot}: the per-device outcomes and the trace's kernel log lines.
+ * profile's default driver set (Debian's: `pcieport`, `shpchp` built in; `virtio_pci`, the virtio class drivers,
+ * `e1000e`, `nvme` as modules loaded after the initcalls; no host-bridge driver) and the same kernel command line,
+ * and extracts the {@link PredictedBoot}: the per-device outcomes and the trace's kernel log lines. Without `-initrd`
+ * the modules are not loaded: the real kernel finds no initramfs, panics at the root mount and never runs an
+ * `insmod`.
  *
  * The kernel composition is imported on first use, so parsing and comparing recorded boots (and the CLI's start-up)
  * do not load it.
@@ -17,15 +19,8 @@ export type PredictResult = { readonly ok: true; readonly value: PredictedBoot }
 /** Predicts one boot (injectable, so tests and tools can supply their own). */
 export type Predictor = (cmd: QemuCommandLine) => PredictResult | Promise<PredictResult>;
 
-/**
- * Why a boot without `-initrd` is not predicted: the real kernel panics at the root mount and never loads a module,
- * and `boot()` has no option yet to leave the profile's modules unloaded.
- */
-export const NO_INITRD_UNSUPPORTED = "no -initrd: the real kernel loads no modules, and @dmasim/kernel's boot() has no option yet to leave them unloaded";
-
 /** The `v6.1` prediction for a QEMU command line. */
 export async function predictFromQemu(cmd: QemuCommandLine): Promise<PredictResult> {
-  if (cmd.initrd === null) return { ok: false, error: NO_INITRD_UNSUPPORTED };
   let kernel: typeof import("@dmasim/kernel");
   try {
     kernel = await import("@dmasim/kernel");
@@ -41,7 +36,7 @@ export async function predictFromQemu(cmd: QemuCommandLine): Promise<PredictResu
     memoryBytes: cmd.memoryBytes,
   });
   if (!platform.ok) return { ok: false, error: `platform: ${platform.error.field}: ${platform.error.message}` };
-  const r = boot(platform.value, PROFILES["v6.1"], { cmdline: cmd.append ?? "", skipChecks: true });
+  const r = boot(platform.value, PROFILES["v6.1"], { cmdline: cmd.append ?? "", skipChecks: true, loadModules: cmd.initrd !== null });
   if (!r.ok) return { ok: false, error: `boot: ${r.error.field}: ${r.error.message}` };
   return {
     ok: true,

@@ -8,7 +8,7 @@
 import { isDriverCoreEvent, kernelLine, printkLine, type LogLevel } from "@dmasim/driver-core";
 import { NO_DRIVER_REASON, normaliseDomainType, type BootFacts, type FactGroup } from "./facts";
 import { logEvents, parseBootLog } from "./log/boot-log";
-import { defaultDomainLine, deferralOrder, smmuEvents, streamIdsFromMaps, tlbPolicyLine, ungroupedReasons } from "./log/log-facts";
+import { defaultDomainLine, deferralOrder, msiDoorbellMaps, smmuEvents, streamIdsFromMaps, tlbPolicyLine, ungroupedReasons } from "./log/log-facts";
 import { fieldVisibility } from "./log/observed";
 import { lineVisible, type LogVisibility } from "./log/visibility";
 import { formatTime } from "@dmasim/driver-core";
@@ -114,5 +114,6 @@ export function predictedFacts(pred: PredictedBoot, v: LogVisibility): BootFacts
     defaultDomain: vis.info === null ? { ok: true, value: defaultDomainLine(events) } : { ok: false, why: vis.info },
     tlbPolicy: vis.info === null ? { ok: true, value: tlbPolicyLine(events) } : { ok: false, why: vis.info },
     smmuEvents: vis.info === null ? { ok: true, value: smmuEvents(events) } : { ok: false, why: vis.info },
+    doorbellMaps: vis.iommuMaps === null ? { ok: true, value: msiDoorbellMaps(events) } : { ok: false, why: vis.iommuMaps },
   };
 }

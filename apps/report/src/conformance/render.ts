@@ -71,5 +71,6 @@ export function renderFactsText(title: string, f: BootFacts): string {
   if (f.defaultDomain.ok) out.push(`  default domain: ${f.defaultDomain.value ?? "(not printed)"}`);
   if (f.tlbPolicy.ok) out.push(`  TLB policy: ${f.tlbPolicy.value ?? "(not printed)"}`);
   if (f.smmuEvents.ok) for (const e of f.smmuEvents.value) out.push(`  SMMU event 0x${e.id.toString(16)} sid 0x${e.sid.toString(16)} addr 0x${e.addr}`);
+  if (f.doorbellMaps.ok) for (const m of f.doorbellMaps.value) out.push(`  MSI doorbell map iova 0x${m.iova.toString(16)} pa 0x${m.pa.toString(16)} size 0x${m.size.toString(16)}`);
   return out.join("\n");
 }

@@ -118,6 +118,14 @@ export const LINE_PATTERNS: readonly LinePattern[] = [
     re: /^iommu: DMA domain TLB invalidation policy: (\S+) mode\s*(\(set via kernel command line\))?\s*$/,
     event: (m) => ({ type: "iommu-dma-policy", policy: g(m, 1), viaCmdline: m[2] !== undefined }),
   },
+  /** @see drivers/iommu/iommu.c iommu_map (`__iommu_map`'s pr_debug, before the per-page "mapping:" lines) */
+  {
+    name: "iommu-map", hint: "iommu: map: iova",
+    level: "debug",
+    file: IOMMU,
+    re: /^iommu: map: iova 0x([0-9a-f]+) pa 0x([0-9a-f]+) size 0x([0-9a-f]+)$/,
+    event: (m) => ({ type: "iommu-map", iova: hex(m[1]), pa: hex(m[2]), size: hex(m[3]) }),
+  },
   /** @see drivers/of/base.c of_map_id */
   {
     name: "of-map-id", hint: "-map, using mask",

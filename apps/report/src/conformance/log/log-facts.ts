@@ -2,7 +2,7 @@
  * Facts read from log events, shared by both sides: deferral order, reasons a device has no group, the default
  * domain lines, SMMU events and the StreamIDs the DT `iommu-map` translations give each device.
  */
-import type { FactSmmuEvent } from "../facts";
+import type { FactIommuMap, FactSmmuEvent } from "../facts";
 import type { LogEvent } from "./records";
 
 /** Devices in order of first appearance of an event type. */
@@ -53,6 +53,27 @@ export function smmuEvents(events: readonly LogEvent[]): FactSmmuEvent[] {
     const d0 = e.dwords[0] ?? "0".repeat(16);
     out.push({ smmu: e.smmu, id: e.id, sid: Number.parseInt(d0.slice(0, 8), 16), addr: e.dwords[2] ?? "", dwords: [...e.dwords] });
   }
+  return out;
+}
+
+/**
+ * Where RAM starts on QEMU's `virt` board (`base_memmap[VIRT_MEM]`): everything below is MMIO, so an IOMMU mapping of
+ * a page there is an MSI doorbell (the ITS `GITS_TRANSLATER` page or the GICv2m frame) that `iommu_dma_prepare_msi`
+ * mapped.
+ *
+ * @see hw/arm/virt.c base_memmap
+ */
+export const QEMU_VIRT_RAM_BASE = 0x4000_0000;
+
+/**
+ * The `iommu: map:` lines of MSI doorbell pages, in order: one per IOMMU DMA domain that got an interrupt vector
+ * (`iommu_dma_get_msi_page` maps the page once per domain). RAM mappings (driver DMA buffers) are left out: their
+ * physical addresses are the page allocator's, and how many there are follows each driver's I/O (nvme's admin
+ * commands), which the model does not replay.
+ */
+export function msiDoorbellMaps(events: readonly LogEvent[]): FactIommuMap[] {
+  const out: FactIommuMap[] = [];
+  for (const e of events) if (e.type === "iommu-map" && e.pa < QEMU_VIRT_RAM_BASE) out.push({ iova: e.iova, pa: e.pa, size: e.size });
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import { NO_DRIVER_REASON, type BootFacts, type FactGroup, type Observable } from "../facts";
 import { logEvents, type ParsedBootLog } from "./boot-log";
-import { defaultDomainLine, deferralOrder, smmuEvents, streamIdsFromMaps, tlbPolicyLine, ungroupedReasons } from "./log-facts";
+import { defaultDomainLine, deferralOrder, msiDoorbellMaps, smmuEvents, streamIdsFromMaps, tlbPolicyLine, ungroupedReasons } from "./log-facts";
 import type { LogEvent } from "./records";
 import { lineVisible, visibilityFromCmdline, type LogVisibility } from "./visibility";
 
@@ -16,6 +16,7 @@ export function fieldVisibility(v: LogVisibility, firmware: "dt" | "acpi"): {
   streamIds: string | null;
   deferrals: string | null;
   info: string | null;
+  iommuMaps: string | null;
 } {
   return {
     streamIds:
@@ -26,6 +27,7 @@ export function fieldVisibility(v: LogVisibility, firmware: "dt" | "acpi"): {
           : "needs dyndbg for drivers/of/base.c and loglevel=8",
     deferrals: lineVisible(v, "debug", DD) ? null : "needs dyndbg for drivers/base/dd.c and loglevel=8",
     info: lineVisible(v, "info", "drivers/iommu/iommu.c") ? null : "console log level hides info lines",
+    iommuMaps: lineVisible(v, "debug", "drivers/iommu/iommu.c") ? null : "needs dyndbg for drivers/iommu/iommu.c and loglevel=8",
   };
 }
 
@@ -81,5 +83,6 @@ export function observedFacts(log: ParsedBootLog, firmware: "dt" | "acpi", visib
     defaultDomain: observable(vis.info, () => defaultDomainLine(events)),
     tlbPolicy: observable(vis.info, () => tlbPolicyLine(events)),
     smmuEvents: observable(vis.info, () => smmuEvents(events)),
+    doorbellMaps: observable(vis.iommuMaps, () => msiDoorbellMaps(events)),
   };
 }

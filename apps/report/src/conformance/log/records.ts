@@ -48,6 +48,7 @@ export type LogEvent =
   | { readonly type: "smmu-probe"; readonly smmu: string; readonly ias: number; readonly oas: number; readonly features: number }
   | { readonly type: "iommu-default-domain"; readonly domain: string; readonly viaCmdline: boolean }
   | { readonly type: "iommu-dma-policy"; readonly policy: string; readonly viaCmdline: boolean }
+  | { readonly type: "iommu-map"; readonly iova: number; readonly pa: number; readonly size: number }
   // drivers/of
   | {
       readonly type: "of-map-id";
