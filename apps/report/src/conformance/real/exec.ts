@@ -3,7 +3,7 @@
  * whole group (QEMU and anything it started) is killed by its id. Output can be captured, streamed to a file, or both.
  */
 import { spawn } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, openSync, type WriteStream } from "node:fs";
 
 /** Options of {@link runProcess}. */
 export interface RunProcessOptions {
@@ -47,7 +47,15 @@ export function runProcess(
     let out: WriteStream | null = null;
     let outError: Error | null = null;
     if (options.outputFile !== undefined) {
-      out = createWriteStream(options.outputFile);
+      // Open before spawning, so an unwritable log is reported deterministically rather than racing the child.
+      let fd: number;
+      try {
+        fd = openSync(options.outputFile, "w");
+      } catch (e) {
+        resolve({ ok: false, error: { code: "EOUTPUT", message: `${options.outputFile}: ${(e as Error).message}` } });
+        return;
+      }
+      out = createWriteStream(options.outputFile, { fd });
       out.on("error", (e) => {
         outError = e;
       });
@@ -83,7 +91,10 @@ export function runProcess(
         resolve(outError === null ? value : { ok: false, error: { code: "EOUTPUT", message: `${options.outputFile ?? ""}: ${outError.message}` } });
         return;
       }
-      out.end(() => resolve(outError === null ? value : { ok: false, error: { code: "EOUTPUT", message: `${options.outputFile ?? ""}: ${outError.message}` } }));
+      out.end((err?: Error | null) => {
+        const failed = outError ?? err ?? null;
+        resolve(failed === null ? value : { ok: false, error: { code: "EOUTPUT", message: `${options.outputFile ?? ""}: ${failed.message}` } });
+      });
     };
     child.on("error", (e: NodeJS.ErrnoException) => {
       finish({ ok: false, error: { code: e.code ?? "ERROR", message: e.message } });
