@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -51,5 +51,36 @@ describe("package layering (DESIGN.md: nothing imports upward)", () => {
     expect(checkLayering(dir).map((v) => v.message)).toEqual([
       "relative import ../../iommu/src/index leaves @dmasim/pci; import the package by name",
     ]);
+  });
+});
+
+describe("fixtures come from the repository (CI clones it alone)", () => {
+  /** Tracked TypeScript files outside node_modules and build output. */
+  function sources(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (/^(node_modules|dist|out|\.turbo)$/.test(entry.name)) continue;
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.(ts|mts)$/.test(entry.name)) out.push(path);
+      }
+    };
+    for (const sub of ["packages", "apps", "tools", "test", "examples"]) {
+      if (existsSync(join(root, sub))) walk(join(root, sub));
+    }
+    return out;
+  }
+  /** A string literal that climbs out of the clone to the reference tree's fixtures. */
+  const OUTSIDE = /["'`][^"'`\n]*\.\.\/[^"'`\n]*shared\/fixtures/;
+
+  it("no source or test reads ../shared/fixtures", () => {
+    const offenders = sources().filter((f) => f !== import.meta.filename && OUTSIDE.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => f.slice(root.length + 1))).toEqual([]);
+  });
+
+  it("the pattern catches such a path", () => {
+    expect(OUTSIDE.test('const DIR = resolve(import.meta.dirname, "../../../shared/fixtures/qemu-boots");')).toBe(true);
+    expect(OUTSIDE.test('const DIR = resolve(import.meta.dirname, "../../fixtures/qemu-boots");')).toBe(false);
   });
 });

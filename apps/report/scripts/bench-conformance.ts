@@ -11,7 +11,7 @@ import { compareBoots } from "../src/conformance/compare";
 import { parseBootLog } from "../src/conformance/log/boot-log";
 import { observedFacts } from "../src/conformance/log/observed";
 
-const DIR = resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots");
+const DIR = resolve(import.meta.dirname, "../../../fixtures/qemu-boots");
 const logs = readdirSync(DIR)
   .filter((f) => f.endsWith(".log"))
   .sort()

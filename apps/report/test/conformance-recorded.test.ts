@@ -25,7 +25,7 @@ import {
 } from "../src/conformance/index";
 import { recordedBoots } from "../src/conformance/recorded/boots";
 
-const DIR = resolve(import.meta.dirname, "../../../../shared/fixtures/qemu-boots");
+const DIR = resolve(import.meta.dirname, "../../../fixtures/qemu-boots");
 
 function echoPrediction(logText: string, firmware: "dt" | "acpi"): PredictedBoot {
   const log = parseBootLog(logText);

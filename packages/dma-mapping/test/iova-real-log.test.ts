@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { dmaBitMask, makeScatterList } from "../src/index";
 import { testKernel } from "./helpers";
 
-const LOG = new URL("../../../../shared/fixtures/qemu-boots/dt-topo-gic3.log", import.meta.url);
+const LOG = new URL("../../../fixtures/qemu-boots/dt-topo-gic3.log", import.meta.url);
 
 interface LogLine {
   readonly op: "map" | "unmap";

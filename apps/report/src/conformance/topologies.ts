@@ -14,7 +14,7 @@ export interface ConformanceTopology {
   readonly qemu: string;
   /** Extra kernel command line. */
   readonly cmdline?: string;
-  /** Whether the recorded fixtures (`../shared/fixtures/qemu-boots/`) cover it. */
+  /** Whether the recorded fixtures (`fixtures/qemu-boots/`) cover it. */
   readonly fromFixtures: boolean;
 }
 

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBootCmd } from "./boot-cmd";
 
-const DIR = resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots");
+const DIR = resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots");
 const CMDS = readdirSync(DIR)
   .filter((f) => f.endsWith(".cmd"))
   .sort();

@@ -5,7 +5,7 @@ import { recordedBoots } from "../recorded/boots";
 import { logEvents, parseBootLog } from "./boot-log";
 import type { LogEvent } from "./records";
 
-const DIR = resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots");
+const DIR = resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots");
 
 /** Grep-level facts, computed from the raw text independently of the parser. */
 function grep(text: string) {

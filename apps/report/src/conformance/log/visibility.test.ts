@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseBootCmd } from "./boot-cmd";
 import { dyndbgEnabled, lineVisible, matchWildcard, parseDyndbgQueries, splitKernelCmdline, visibilityFromCmdline } from "./visibility";
 
-const DIR = resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots");
+const DIR = resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots");
 const append = (name: string): string => {
   const cmd = parseBootCmd(readFileSync(`${DIR}/${name}.cmd`, "utf8"));
   if (!cmd.ok) throw new Error(name);

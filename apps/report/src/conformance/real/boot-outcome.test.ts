@@ -12,7 +12,7 @@ import { oracleCacheDir, oracleLayout } from "./cache";
 import { formatOracleError } from "./errors";
 import { bootReal } from "./qemu-boot";
 
-const FIXTURES = resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots");
+const FIXTURES = resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots");
 const dir = mkdtempSync(join(tmpdir(), "dmasim-boot-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -61,7 +61,7 @@ describe("newc cpio", () => {
   });
 
   it("loads the modules in the recorded boots' insmod order", () => {
-    const log = readFileSync(resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots/dt-initrd.log"), "utf8");
+    const log = readFileSync(resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots/dt-initrd.log"), "utf8");
     const recorded = [...log.matchAll(/^=== INIT: insmod (\S+)\r?$/gm)].map((m) => m[1]);
     expect(ORACLE_DRIVER_MODULES).toEqual(recorded);
     const script = initScript({ modules: ORACLE_DRIVER_MODULES });

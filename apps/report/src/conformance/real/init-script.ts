@@ -1,7 +1,7 @@
 /**
  * The initramfs `/init`: a busybox shell script that mounts proc/sys/devtmpfs, loads the PCI driver modules in
  * dependency order, waits for their probes, prints the IOMMU groups and every PCI function's driver and group from
- * sysfs in the format of the recorded boots (`../shared/fixtures/qemu-boots/*.log`), and powers the machine off.
+ * sysfs in the format of the recorded boots (`fixtures/qemu-boots/*.log`), and powers the machine off.
  * Every line it prints starts with `=== INIT:` or is a sysfs record, so the log parser reads live and recorded boots
  * alike.
  */

@@ -11,7 +11,7 @@ import { formatWallTime, runProcess, shellQuote } from "./exec";
 import { sysfsDumpScript } from "./init-script";
 import { buildQemuArgv, ORACLE_DYNDBG } from "./qemu-boot";
 
-const DIR = resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots");
+const DIR = resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots");
 const ASSETS = { qemu: "qemu-system-aarch64", kernel: "/k/vmlinuz", initramfs: "/k/initramfs.cpio.gz", efiFirmware: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" };
 const topo = (name: string) => CONFORMANCE_TOPOLOGIES.find((t) => t.name === name) ?? { qemu: "" };
 const deviceView = (d: { driver: string; id: string | null; bus: string | null; addr: unknown; multifunction: boolean; romfile: string | null; props: ReadonlyMap<string, string> }) => ({

@@ -1,6 +1,6 @@
 /**
  * Test support: every recorded real boot the conformance tests read — the oracle fixtures
- * (`../shared/fixtures/qemu-boots/`, with `dt-noinitrd`'s missing `.cmd` rebuilt as dt-initrd's command without the
+ * (`fixtures/qemu-boots/`, vendored from the oracle, with `dt-noinitrd`'s missing `.cmd` rebuilt as dt-initrd's command without the
  * initramfs, as real-kernel-oracle.md §2/§5 describe it) and the live runs of the five topologies the fixtures do
  * not cover, recorded here by `pnpm conformance` (`<name>.cmd` and the gzipped console `<name>.log.gz`).
  */
@@ -17,8 +17,8 @@ export interface RecordedBoot {
   readonly log: string;
 }
 
-/** The shared fixtures directory. */
-export const SHARED_BOOTS_DIR = resolve(import.meta.dirname, "../../../../../../shared/fixtures/qemu-boots");
+/** The vendored oracle fixtures directory (`fixtures/qemu-boots` at the repository root). */
+export const SHARED_BOOTS_DIR = resolve(import.meta.dirname, "../../../../../fixtures/qemu-boots");
 const LIVE_DIR = import.meta.dirname;
 
 /** Every recorded boot, shared fixtures first, each list sorted by name. */
