@@ -2,7 +2,7 @@
  * Boots a scenario under each requested profile and builds the published result. Profiles are checked first, so a
  * bad `--profile` is a usage error before anything runs.
  */
-import { PROFILES, PROFILE_NAMES, bootScenario, isProfileName, type BootOptions, type ProfileName, type Scenario } from "@dmasim/kernel";
+import { PROFILES, PROFILE_NAMES, bootScenario, checkExpectations, isProfileName, type BootOptions, type ProfileName, type Scenario } from "@dmasim/kernel";
 import { fromPlatformError, inputError, type Result } from "./errors";
 import { runResult, type RunResult, type ScenarioResult } from "./result";
 
@@ -29,15 +29,31 @@ export interface RunScenarioOptions {
   readonly file?: string | null;
 }
 
+/** A boot that differs from the scenario's `expect` block: `expect["v4.7"].fail: I-PROBE passed`. */
+export interface ExpectationMismatch {
+  readonly scenario: string;
+  readonly profile: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A scenario's result and how it compares with the scenario's `expect` block. */
+export interface ScenarioRun {
+  readonly result: ScenarioResult;
+  readonly mismatches: readonly ExpectationMismatch[];
+}
+
 /** One boot per profile. */
-export function runScenario(scenario: Scenario, profiles: readonly ProfileName[], options: RunScenarioOptions = {}): Result<ScenarioResult> {
+export function runScenario(scenario: Scenario, profiles: readonly ProfileName[], options: RunScenarioOptions = {}): Result<ScenarioRun> {
   const runs: RunResult[] = [];
+  const mismatches: ExpectationMismatch[] = [];
   const file = options.file ?? null;
   for (const name of profiles) {
     const profile = PROFILES[name];
     const booted = bootScenario(scenario, profile, options.boot ?? {});
     if (!booted.ok) return { ok: false, error: fromPlatformError(file ?? scenario.name, booted.error) };
     runs.push(runResult({ name, label: profile.label, hypothetical: profile.hypothetical }, booted.value));
+    for (const m of checkExpectations(scenario, name, booted.value)) mismatches.push({ scenario: scenario.name, profile: name, path: m.path, message: m.message });
   }
-  return { ok: true, value: { scenario: scenario.name, description: scenario.description ?? null, firmware: scenario.firmware, runs } };
+  return { ok: true, value: { result: { scenario: scenario.name, description: scenario.description ?? null, firmware: scenario.firmware, runs }, mismatches } };
 }

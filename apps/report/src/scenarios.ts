@@ -1,43 +1,64 @@
 /**
- * Where scenarios come from: the kernel package's built-in ones (the seed and S1–S7 of kernel-behaviour.md §d.3)
- * by name, or a scenario file. This is the only place the CLI resolves a SCENARIO argument.
+ * Where scenarios come from: the kernel package's built-in scenario files (the seed, S1–S7 of kernel-behaviour.md
+ * §d.3, the recorded QEMU boots) by id or name, or a user's scenario file (YAML or JSON, validated by the kernel's
+ * schema). This is the only place the CLI resolves a SCENARIO argument.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { D3_SCENARIOS, SEED_SCENARIO, type Scenario } from "@dmasim/kernel";
-import { inputError, type Result } from "./errors";
+import { builtinScenarios, loadScenario, type BuiltinKind, type Scenario } from "@dmasim/kernel";
+import { inputError, type InputError, type Result } from "./errors";
 
-/** The built-in scenarios in the order the default run shows them. */
-export function builtinScenarioList(): readonly Scenario[] {
-  return [SEED_SCENARIO, ...D3_SCENARIOS];
+/** The kinds of built-in scenario the default run shows (the explorer's benchmark is left out). */
+export const DEFAULT_RUN_KINDS: readonly BuiltinKind[] = ["seed", "d3", "qemu"];
+
+/** The built-in scenarios of the default run, in the kernel's order. */
+export function defaultRunScenarios(): readonly Scenario[] {
+  return builtinScenarios()
+    .filter((b) => DEFAULT_RUN_KINDS.includes(b.kind))
+    .map((b) => b.scenario);
 }
 
-/** The short name of a built-in scenario: the part of its name before the first `-` (`seed`, `S1`). */
-export function shortName(s: Scenario): string {
-  return s.name.split("-")[0] ?? s.name;
-}
-
-/** A scenario with where it came from (a file path as given, or null for a built-in). */
+/** A scenario with where it came from (the file as the user named it, or null for a built-in). */
 export interface ResolvedScenario {
   readonly scenario: Scenario;
   readonly file: string | null;
 }
 
-/**
- * Resolves SCENARIO: an existing file is loaded; otherwise a built-in scenario by full or short name
- * (case-insensitive).
- */
-export function resolveScenario(arg: string, cwd: string): Result<ResolvedScenario> {
-  const path = isAbsolute(arg) ? arg : resolve(cwd, arg);
-  if (existsSync(path)) return loadScenarioFile(arg, path);
-  const wanted = arg.toLowerCase();
-  const found = builtinScenarioList().find((s) => s.name.toLowerCase() === wanted || shortName(s).toLowerCase() === wanted);
-  if (found !== undefined) return { ok: true, value: { scenario: found, file: null } };
-  const names = builtinScenarioList().map(shortName).join(", ");
-  return inputError(arg, null, `no such file, and not a built-in scenario (built-in: ${names})`);
+/** A scenario that could not be loaded: every problem, one line each. */
+export type ScenarioLoadResult = { readonly ok: true; readonly value: ResolvedScenario } | { readonly ok: false; readonly errors: readonly InputError[] };
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
-/** Loads a scenario file (YAML or JSON). */
-function loadScenarioFile(arg: string, _path: string): Result<ResolvedScenario> {
-  return inputError(arg, null, "scenario files are not supported by this build (the scenario loader is missing); use a built-in scenario name");
+/**
+ * Resolves SCENARIO: an existing file is loaded (every problem reported with its field path); otherwise a built-in
+ * scenario by id (`seed`, `s3`, `qemu-dt-topo-gic3`) or by name, case-insensitive.
+ */
+export function resolveScenario(arg: string, cwd: string): ScenarioLoadResult {
+  const path = isAbsolute(arg) ? arg : resolve(cwd, arg);
+  if (isFile(path)) {
+    const r = loadScenario(path, { file: arg });
+    if (r.ok) return { ok: true, value: { scenario: r.value, file: arg } };
+    return { ok: false, errors: r.error.map((i) => ({ file: i.file, field: i.path === "" ? null : i.path, message: i.message })) };
+  }
+  if (existsSync(path)) return { ok: false, errors: [{ file: arg, field: null, message: "not a regular file" }] };
+  const wanted = arg.toLowerCase();
+  const found = builtinScenarios().find((b) => b.id.toLowerCase() === wanted || b.scenario.name.toLowerCase() === wanted);
+  if (found !== undefined) return { ok: true, value: { scenario: found.scenario, file: null } };
+  const ids = builtinScenarios().map((b) => b.id).join(", ");
+  const e = inputError(arg, null, `no such file, and not a built-in scenario (built-in: ${ids})`);
+  return { ok: false, errors: [e.error] };
 }
+
+/** Narrows a {@link ScenarioLoadResult} to the first error, for callers that report one. */
+export function firstError(r: { readonly ok: false; readonly errors: readonly InputError[] }): InputError {
+  return r.errors[0] ?? { file: null, field: null, message: "bad scenario" };
+}
+
+/** Re-export for callers that only need the type. */
+export type { Result };

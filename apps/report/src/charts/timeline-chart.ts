@@ -71,7 +71,7 @@ export function timelineSpec(t: TimelineData): TopLevelSpec {
       },
       {
         data: { values: t.marks.map((m) => ({ ...m })) },
-        mark: { type: "point", filled: true, size: 60, opacity: 0.9 },
+        mark: { type: "point", filled: true, size: 60, opacity: 0.9, aria: true },
         encoding: {
           x: { field: "seq", type: "quantitative" },
           y: { field: "device", type: "nominal", sort: devices, title: null, axis: { labelLimit: 220 } },

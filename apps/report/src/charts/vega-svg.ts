@@ -8,7 +8,8 @@ import { prefixSvgIds } from "./svg-ids";
 
 /** The look shared by every chart (system font stack, no background frame). */
 export const CHART_CONFIG = {
-  font: "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif",
+  aria: false,
+  font: "sans-serif",
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 11, labelColor: "#333", titleColor: "#333", gridColor: "#eee" },
   legend: { labelFontSize: 11, titleFontSize: 11 },

@@ -7,11 +7,11 @@
 import type { DeviceResult } from "../result";
 import { fieldsOf, type AnyRecord } from "./describe";
 
-/** What a mark shows. */
-export type MarkKind = "add" | "probe" | "smmu-probe" | "defer" | "bind" | "unbind" | "remove" | "dma" | "fault";
-
 /** The mark kinds in legend order. */
-export const MARK_KINDS: readonly MarkKind[] = ["add", "probe", "smmu-probe", "defer", "bind", "unbind", "remove", "dma", "fault"];
+export const MARK_KINDS = ["add", "probe", "smmu-probe", "defer", "bind", "unbind", "remove", "dma", "fault"] as const;
+
+/** What a mark shows. */
+export type MarkKind = (typeof MARK_KINDS)[number];
 
 /** A band: an initcall level or a boot phase, over trace positions `from`..`to` (inclusive). */
 export interface TimelineBand {
