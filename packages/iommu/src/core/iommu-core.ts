@@ -5,7 +5,7 @@
  *
  * @see drivers/iommu/iommu.c
  */
-import { printk, type Bus, type Device, type DriverCore, type Fwnode, type TraceSink } from "@dmasim/driver-core";
+import { NULL_TRACE_SINK, printk, type Bus, type Device, type DriverCore, type Fwnode, type TraceSink } from "@dmasim/driver-core";
 import type { FdtNode, IortTable } from "@dmasim/firmware";
 import type { PciSubsystem } from "@dmasim/pci";
 import type { IommuIotlbGather } from "../io-pgtable-arm/index";
@@ -70,8 +70,13 @@ export class IommuCore implements IommuDriverApi {
   defDomainType: number;
   /** `iommu_dma_strict`. */
   dmaStrict: boolean;
-  /** @internal Whether drivers/iommu/iommu.c's pr_debug lines are enabled (dyndbg). */
+  /**
+   * @internal Whether drivers/iommu/iommu.c's pr_debug lines are enabled (dyndbg) and someone reads them: with
+   * driver-core's `NULL_TRACE_SINK` nothing is kept, so the lines are not even formatted.
+   */
   readonly debugLines: boolean;
+  /** @internal False when the trace is driver-core's `NULL_TRACE_SINK`: hot paths then skip building events. */
+  readonly tracing: boolean;
   readonly #cmdline: IommuCmdline;
   readonly #kconfig: IommuKconfig;
   #domainIds = 0;
@@ -84,7 +89,8 @@ export class IommuCore implements IommuDriverApi {
     this.pci = options.pci ?? null;
     this.hooks = options.hooks ?? {};
     this.#dyndbg = options.dyndbg ?? null;
-    this.debugLines = this.debugOn("drivers/iommu/iommu.c");
+    this.tracing = (options.trace as unknown) !== NULL_TRACE_SINK;
+    this.debugLines = this.tracing && this.debugOn("drivers/iommu/iommu.c");
     this.#cmdline = options.cmdline ?? {};
     this.#kconfig = options.kconfig ?? { defaultDomain: "DMA", strictDefault: true };
     const d = computeDefaults(this.era, this.#kconfig, this.#cmdline);

@@ -80,7 +80,7 @@ export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, si
  */
 export function iommuMap(core: IommuCore, domain: IommuDomain, iova: number, paddr: number, size: number, prot: number): number {
   const ret = mapRange(core, domain, iova, paddr, size, prot);
-  core.trace.emit({ type: "iommu-map", domain: domain.id, iova, pa: paddr, size, prot, ret });
+  if (core.tracing) core.trace.emit({ type: "iommu-map", domain: domain.id, iova, pa: paddr, size, prot, ret });
   return ret;
 }
 
@@ -168,7 +168,7 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
     cur += page;
     unmapped += page;
   }
-  core.trace.emit({ type: "iommu-unmap", domain: domain.id, iova, size, unmapped });
+  if (core.tracing) core.trace.emit({ type: "iommu-unmap", domain: domain.id, iova, size, unmapped });
   return unmapped;
 }
 
@@ -179,7 +179,7 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
  */
 export function iommuIotlbSync(core: IommuCore, domain: IommuDomain, gather: IommuIotlbGather): void {
   if (domain.ops?.iotlbSync !== undefined) {
-    core.trace.emit({ type: "iommu-iotlb-sync", domain: domain.id, start: gather.start, end: gather.end, pgsize: gather.pgsize });
+    if (core.tracing) core.trace.emit({ type: "iommu-iotlb-sync", domain: domain.id, start: gather.start, end: gather.end, pgsize: gather.pgsize });
     domain.ops.iotlbSync(domain, gather);
   }
   // iommu_iotlb_gather_init
