@@ -30,8 +30,33 @@ export type { KernelCmdline } from "./boot/cmdline";
 export type { KernelEvent, KernelEventType, DmaOutcomeKind, OpsKind } from "./events";
 export type { DeviceOutcome, DmaOutcome, LeakOutcome } from "./outcome";
 export { computeOutcomes } from "./outcome";
-export { checkAll, checkKernelInvariants, DRIVER_CORE_INVARIANTS, KERNEL_INVARIANTS } from "./checker/index";
-export type { InvariantVerdict, CheckContext } from "./checker/index";
+export {
+  checkAll,
+  checkKernelInvariants,
+  checkInvariant,
+  isInvariantName,
+  shrinkVerdict,
+  shrinkViolation,
+  shrinkViolations,
+  shrinkUnits,
+  describeRecord,
+  ALL_INVARIANTS,
+  DRIVER_CORE_INVARIANTS,
+  KERNEL_INVARIANTS,
+  DEFAULT_MAX_CHECKS,
+} from "./checker/index";
+export type {
+  InvariantVerdict,
+  CheckContext,
+  CheckAllOptions,
+  InvariantName,
+  ShrunkVerdict,
+  ShrunkViolation,
+  ShrinkOptions,
+  ShrinkStats,
+  ShrinkVerdictOptions,
+  EvidenceEvent,
+} from "./checker/index";
 export type { KernelInvariant } from "./checker/records";
 export type {
   Scenario,

@@ -1,9 +1,7 @@
 /**
- * The IOMMU-side invariants: I-FWSPEC (d.2.14), I-GROUP-LIFECYCLE (d.1.8), and I-LEAK (what a failed probe or an
- * unbind left behind, from the final state with the events that made it).
+ * The IOMMU-side invariants: I-FWSPEC (d.2.14) and I-GROUP-LIFECYCLE (d.1.8).
  */
 import type { Violation } from "@dmasim/driver-core";
-import type { DeviceOutcome } from "../outcome";
 import { kernelViolation, type AnyRecord } from "./records";
 
 interface FwspecState {
@@ -83,63 +81,6 @@ export function checkGroupLifecycle(records: readonly AnyRecord[]): Violation[] 
         out.push(kernelViolation("I-GROUP-LIFECYCLE", e.device, `${e.device}: IOMMU release of a device in no group`, [r.seq]));
       }
     }
-  }
-  return out;
-}
-
-/**
- * I-LEAK: DMA mappings (IOVAs, page-table entries) and attach-queue entries left after an unbind or a failed probe,
- * as the final state shows them, with the probe/unbind end and the calls that made them.
- */
-export function checkLeaks(records: readonly AnyRecord[], outcomes: readonly DeviceOutcome[]): Violation[] {
-  const out = checkSteLeaks(records);
-  const leaky = new Set(outcomes.filter((o) => o.leaks.length > 0).map((o) => o.name));
-  if (leaky.size === 0) return out;
-  const lastEnd = new Map<string, number>();
-  const made = new Map<string, number[]>();
-  for (const r of records) {
-    const device = (r as AnyRecord & { device?: string }).device;
-    if (device === undefined || !leaky.has(device)) continue;
-    if (r.type === "really-probe-end" || r.type === "release-driver-end") lastEnd.set(device, r.seq);
-    if (r.type === "dma-map" || r.type === "dma-alloc") made.set(device, [...(made.get(device) ?? []), r.seq]);
-  }
-  for (const o of outcomes) {
-    for (const leak of o.leaks) {
-      const end = lastEnd.get(o.name);
-      out.push(kernelViolation("I-LEAK", o.name, `${o.name}: ${leak.kind} of ${leak.owner} left behind (${leak.detail})`, [...(made.get(o.name) ?? []), ...(end === undefined ? [] : [end])]));
-    }
-  }
-  return out;
-}
-
-interface SteView extends AnyRecord {
-  readonly smmu: string;
-  readonly sid: number;
-  readonly config: string;
-  readonly device: string | null;
-}
-
-/**
- * STEs left translating for a device that is gone: the last STE written for a StreamID still points at the domain of
- * a device that passed `device_del` after it was written (its stream would reach that domain's mappings).
- */
-export function checkSteLeaks(records: readonly AnyRecord[]): Violation[] {
-  const last = new Map<string, SteView>();
-  const deleted = new Map<string, number>();
-  for (const r of records) {
-    if (r.type === "arm-smmu-ste") {
-      const s = r as SteView;
-      last.set(`${s.smmu}:${s.sid}`, s);
-    } else if (r.type === "device-del-end") {
-      deleted.set((r as AnyRecord & { device: string }).device, r.seq);
-    }
-  }
-  const out: Violation[] = [];
-  for (const s of last.values()) {
-    if (s.config !== "s1-trans" || s.device === null) continue;
-    const gone = deleted.get(s.device);
-    if (gone === undefined || gone < s.seq) continue;
-    out.push(kernelViolation("I-LEAK", s.device, `${s.device}: STE of stream 0x${s.sid.toString(16)} on ${s.smmu} still translates through its domain after device_del`, [s.seq, gone]));
   }
   return out;
 }
