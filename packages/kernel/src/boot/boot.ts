@@ -31,10 +31,12 @@ import type { KernelProfile } from "../profiles";
 import type { Scenario } from "../scenarios/types";
 import { createSmmuDriverGlue } from "../drivers/smmu-glue";
 import { parseCmdline } from "./cmdline";
-import { registerInitcalls } from "./initcalls";
+import { registerInitcalls, scenarioInitcallName } from "./initcalls";
 import { Kernel, type DmasimEvent } from "./kernel";
 import { createDmaLayer } from "./layers";
 import { runAction } from "./actions";
+import { ChoiceContext, injectFaults } from "./choice-boot";
+import { ReplayChooser, type ChoiceError, type ChoiceSettings, type Chooser } from "./choices";
 
 /** A probe failure injected by the caller (the explorer): `times` calls of `driver` on `device` fail with `errno`. */
 export interface ProbeFailureInjection {
@@ -57,13 +59,24 @@ export interface BootOptions {
   readonly pickNext?: PickNextPolicy;
   readonly probeFailures?: readonly ProbeFailureInjection[];
   /** Drivers, actions, command line and link order of a scenario. */
-  readonly scenario?: Pick<Scenario, "drivers" | "actions" | "cmdline" | "defaultDrivers" | "linkOrder" | "probeFailures">;
+  readonly scenario?: Pick<Scenario, "drivers" | "actions" | "cmdline" | "defaultDrivers" | "linkOrder" | "probeFailures" | "explore">;
   /** Include the default driver set (default: the scenario's `defaultDrivers`, else true without a scenario). */
   readonly defaultDrivers?: boolean;
   /** Load the modules after the initcalls (default true; false is a boot without an initramfs, as `dt-noinitrd`). */
   readonly loadModules?: boolean;
   /** Skip the §(d) checks (benchmarks). */
   readonly skipChecks?: boolean;
+  /**
+   * Replays a run of the explorer: one option index per choice point, in the order the boot meets them (points
+   * past the end take 0). A list that does not fit (an index out of range) is a `BootError` naming the position.
+   */
+  readonly choices?: readonly number[];
+  /** Asks this chooser at every choice point (the explorer); takes precedence over `choices`. */
+  readonly chooser?: Chooser;
+  /** Which choice points exist (default: the scenario's `explore` block). Only with `choices` or `chooser`. */
+  readonly choiceSettings?: ChoiceSettings;
+  /** Injected-failure budgets for the `fault` choice points (as the explorer's `inject`), over the scenario's. */
+  readonly inject?: { readonly enomem?: number; readonly defer?: number };
 }
 
 /** What a boot produced. */
@@ -84,10 +97,40 @@ export interface BootResult {
   readonly kernel: Kernel;
 }
 
-/** Why a boot could not start. */
+/** Why a boot could not start (or, for `choices`, why the list does not fit: field `choices[POSITION]`). */
 export interface BootError {
   readonly field: string;
   readonly message: string;
+}
+
+/** The choice settings of a boot: explicit ones, else the scenario's `explore` block, with `inject` on top. */
+function choiceSettings(options: BootOptions): ChoiceSettings {
+  if (options.choiceSettings !== undefined) return options.choiceSettings;
+  const e = options.scenario?.explore;
+  const faults = options.inject !== undefined ? injectFaults(options.inject) : (e?.faults?.errnos ?? [-12]).map((errno) => ({ errno, max: e?.faults?.max ?? 0 }));
+  return {
+    ...(e?.orderable === undefined ? {} : { orderable: e.orderable }),
+    ...(e?.raceActions === undefined ? {} : { raceActions: e.raceActions }),
+    ...(e?.asyncPreemption === undefined ? {} : { asyncPreemption: e.asyncPreemption }),
+    faults,
+    ...(options.inject === undefined && e?.faults !== undefined ? { maxFaults: e.faults.max } : {}),
+    ...(options.inject === undefined && e?.faults?.devices !== undefined ? { faultDevices: e.faults.devices } : {}),
+  };
+}
+
+/** The initcall names of the scenario's built-in drivers, per level (always orderable). */
+function builtinInitcalls(options: BootOptions): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const d of options.scenario?.drivers ?? []) {
+    if (d.load === "module") continue;
+    const level = d.initcall ?? "device";
+    out.set(level, [...(out.get(level) ?? []), scenarioInitcallName(d.name)]);
+  }
+  return out;
+}
+
+function choiceError(e: ChoiceError): BootError {
+  return { field: `choices[${e.position}]`, message: e.message };
 }
 
 /** One SMMU hardware model per board SMMU, at its base, as the translate hook of the masters behind it. */
@@ -134,8 +177,22 @@ export function boot(platform: Platform, profile: KernelProfile, options: BootOp
     const item = irqWork.get(key);
     if (item !== undefined && kernel !== null) kernel.core.scheduler.queueWork(item);
   });
-  const k = new Kernel({ platform, profile, cmdline, machine: machine.value, frames, smmus, trace, ...(options.pickNext === undefined ? {} : { pickNext: options.pickNext }) });
+  const replay = options.chooser === undefined && options.choices !== undefined ? new ReplayChooser(options.choices) : null;
+  const chooser = options.chooser ?? replay;
+  const cx = chooser === null ? null : new ChoiceContext(chooser, choiceSettings(options));
+  const pickNext = cx?.pickNext ?? options.pickNext;
+  const k = new Kernel({ platform, profile, cmdline, machine: machine.value, frames, smmus, trace, ...(pickNext === undefined ? {} : { pickNext }) });
   kernel = k;
+  if (cx !== null) {
+    cx.kernel = k;
+    k.probeFaultChoice = (device) => cx.probeFault(device);
+    trace.subscribe((r) => {
+      if (r.type === "initcall-start") cx.cursor.at = `initcall:${r.level}:${r.name}`;
+      else if (r.type === "module-load") cx.cursor.at = `module:${r.name}`;
+      else if (r.type === "runtime-action") cx.cursor.at = `action:${r.action}:${r.target}`;
+      else if (r.type === "boot-phase") cx.cursor.at = r.phase;
+    });
+  }
   for (const f of [...(scenario?.probeFailures ?? []), ...(options.probeFailures ?? [])]) k.injectProbeFailure(f.device, f.driver ?? null, f.errno, f.times ?? 1);
   const layer = createDmaLayer(k);
   k.dma = layer.dma;
@@ -162,24 +219,57 @@ export function boot(platform: Platform, profile: KernelProfile, options: BootOp
     smmu: smmuGlue,
   });
   if (profile.driverCore.reallyProbe === "modern") k.core.systemState = "SCHEDULING";
-  const linkOrder: LinkOrder = { ...(scenario?.linkOrder ?? {}), ...(options.linkOrder ?? {}) };
-  const ran = table.run({ linkOrder, afterEach: () => void k.core.scheduler.runPending() });
+  let linkOrder: LinkOrder = { ...(scenario?.linkOrder ?? {}), ...(options.linkOrder ?? {}) };
+  if (cx !== null) {
+    const chosen = cx.linkOrder(table, linkOrder, builtinInitcalls(options));
+    if (!chosen.ok) return { ok: false, error: { field: `linkOrder.${chosen.error.level}`, message: chosen.error.message } };
+    linkOrder = chosen.value;
+  }
+  const afterEach = cx === null ? () => void k.core.scheduler.runPending() : () => cx.yieldToWork(k, true);
+  const ran = table.run({ linkOrder, afterEach });
   if (!ran.ok) return { ok: false, error: { field: `linkOrder.${ran.error.level}`, message: ran.error.message } };
+  // kernel_init: async_synchronize_full() before userspace (only work the boot thread ran ahead of is left here).
+  cx?.yieldToWork(k, false);
   k.core.systemState = "RUNNING";
   trace.emit({ type: "boot-phase", phase: "initcalls" });
   const explicitLoads = new Set((scenario?.actions ?? []).flatMap((a) => ("loadModule" in a ? [a.loadModule] : [])));
-  for (const m of options.loadModules === false ? [] : plan.modules) {
-    if (explicitLoads.has(m.name)) continue;
+  const loads = (options.loadModules === false ? [] : plan.modules).filter((m) => !explicitLoads.has(m.name));
+  const actions = scenario?.actions ?? [];
+  const yieldNow = cx === null ? () => void k.core.scheduler.runPending() : () => cx.yieldToWork(k, true);
+  const loadNext = (m: (typeof loads)[number]): void => {
     table.loadModule(m.name, m.init);
-    k.core.scheduler.runPending();
+    yieldNow();
+  };
+  const actNext = (a: (typeof actions)[number]): void => {
+    runAction(k, a, plan.modules);
+    yieldNow();
+  };
+  let mi = 0;
+  let ai = 0;
+  // Module loads (udev/modprobe) race the runtime actions when the explorer lets them; else modules come first.
+  if (cx !== null && cx.settings.raceActions !== false) {
+    while (mi < loads.length && ai < actions.length) {
+      const m = loads[mi] as (typeof loads)[number];
+      const a = actions[ai] as (typeof actions)[number];
+      const c = cx.ask({ kind: "race", labels: [`module:${m.name}`, `action:${ai}`], at: cx.cursor.at });
+      if (c === 0) {
+        loadNext(m);
+        mi++;
+      } else {
+        actNext(a);
+        ai++;
+      }
+    }
   }
+  for (; mi < loads.length; mi++) loadNext(loads[mi] as (typeof loads)[number]);
   trace.emit({ type: "boot-phase", phase: "modules" });
-  for (const action of scenario?.actions ?? []) {
-    runAction(k, action, plan.modules);
-    k.core.scheduler.runPending();
-  }
+  for (; ai < actions.length; ai++) actNext(actions[ai] as (typeof actions)[number]);
   trace.emit({ type: "boot-phase", phase: "actions" });
   k.core.scheduler.runUntilIdle();
+  if (replay?.error != null) return { ok: false, error: choiceError(replay.error) };
+  if (replay !== null && options.choices !== undefined && replay.used < options.choices.length) {
+    return { ok: false, error: choiceError({ position: replay.used, message: `the boot has only ${replay.used} choice points; choices from position ${replay.used} on are unused` }) };
+  }
   trace.emit({ type: "attach-queue-final", queue: layer.arm64.queue.map((e) => e.dev.name) });
   trace.emit({ type: "boot-phase", phase: "idle" });
   const outcomes = computeOutcomes(k);

@@ -38,6 +38,11 @@ export interface InitcallOptions {
   readonly smmu: SmmuDriverGlue;
 }
 
+/** The initcall name of a scenario's built-in driver `name` (`NAME_init`, non-identifier characters as `_`). */
+export function scenarioInitcallName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9_]/g, "_")}_init`;
+}
+
 function reg(table: InitcallTable, level: InitcallLevel, name: string, fn: Initcall["fn"]): void {
   table.register({ level, name, fn });
 }
@@ -150,7 +155,7 @@ export function registerInitcalls(k: Kernel, table: InitcallTable, options: Init
     }
     const init = (): number => registerKernelDriver(k, made.value);
     if (spec.load === "module") modules.push({ name: spec.name, init });
-    else reg(table, spec.initcall ?? "device", `${spec.name.replace(/[^A-Za-z0-9_]/g, "_")}_init`, init);
+    else reg(table, spec.initcall ?? "device", scenarioInitcallName(spec.name), init);
   }
   // late_initcall(deferred_probe_initcall).
   reg(table, "late", "deferred_probe_initcall", () => {

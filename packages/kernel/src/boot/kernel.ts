@@ -118,6 +118,8 @@ export class Kernel {
   /** `drv->probe` calls per device. */
   readonly probeCalls = new Map<string, number>();
   readonly #failures: { device: string; driver: string | null; errno: number; left: number }[] = [];
+  /** The explorer's fault choice point at each probe call (set by `boot` when it has a chooser). */
+  probeFaultChoice: ((device: string, driver: string) => number | null) | null = null;
   /** Device interrupts waiting to fire, in the order they were raised. */
   readonly #irqs: (() => void)[] = [];
   /** The work item that delivers them (one item, so thousands of pending interrupts cost one queue slot). */
@@ -179,7 +181,7 @@ export class Kernel {
   /** The injected failure for this probe call, if one is due (consumed). */
   takeProbeFailure(device: string, driver: string): number | null {
     const f = this.#failures.find((x) => x.left > 0 && x.device === device && (x.driver === null || x.driver === driver));
-    if (f === undefined) return null;
+    if (f === undefined) return this.probeFaultChoice?.(device, driver) ?? null;
     f.left -= 1;
     return f.errno;
   }
