@@ -11,6 +11,7 @@ import { exploreCommand } from "./commands/explore";
 import { reportCommand } from "./commands/report";
 import { runCommand, type OutputFormat } from "./commands/run";
 import { EXIT_INTERNAL, EXIT_USAGE, formatInternalError } from "./errors";
+import { sanitizeTerminal } from "./render/text/table";
 import type { CliIo } from "./io/cli-io";
 import { VERSION } from "./version";
 
@@ -27,13 +28,22 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .option("-o, --out <dir>", "directory for report.html, report.md, report.json", "out")
     .addOption(profileOption())
     .showHelpAfterError(false)
+    .enablePositionalOptions()
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(`dmasim: ${s.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, "; ")} (see dmasim --help)\n`),
     })
-    .action(async (opts: { out: string; profile?: string[] }) => {
+    .action(async (opts: { out: string; profile?: string[] }, cmd: Command) => {
+      const word = cmd.args[0];
+      if (word !== undefined) {
+        const names = program.commands.map((c) => c.name());
+        io.stderr.write(`dmasim: unknown command '${sanitizeTerminal(word)}' (commands: ${names.join(", ")}; see dmasim --help)\n`);
+        exit(EXIT_USAGE);
+        return;
+      }
       exit(await defaultCommand({ out: opts.out, ...(opts.profile === undefined ? {} : { profiles: opts.profile }) }, io));
     });
 

@@ -16,7 +16,7 @@ import { renderScenarioLines, renderSummaryText } from "../render/text/summary";
 import { resolveProfiles, runScenario, type ExpectationMismatch } from "../run-scenario";
 import { defaultRunScenarios } from "../scenarios";
 import { palette, sanitizeTerminal } from "../render/text/table";
-import { DEFAULT_RENDERERS, renderReportFiles, writeReportFiles, type ReportRenderers } from "./report-files";
+import { DEFAULT_RENDERERS, renderReportFiles, tryWriteReportFiles, type ReportRenderers } from "./report-files";
 
 /** Options of the default run. */
 export interface DefaultArgs {
@@ -52,9 +52,13 @@ export async function defaultCommand(args: DefaultArgs, io: CliIo, deps: Default
   }
   const dir = resolve(io.cwd, args.out ?? "out");
   const files = await renderReportFiles(results, deps.renderers ?? DEFAULT_RENDERERS);
-  const written = writeReportFiles(dir, files, deps.fileOps);
+  const written = tryWriteReportFiles(dir, args.out ?? "out", files, deps.fileOps);
+  if (!written.ok) {
+    io.stderr.write(`${formatInputError(written.error)}\n`);
+    return EXIT_USAGE;
+  }
   io.stdout.write(`${renderSummaryText(results, io.color)}\n${renderScenarioLines(results, io.color)}\n`);
-  io.stdout.write(`Wrote ${written.map((p) => relative(io.cwd, p) || p).join(", ")}\n`);
+  io.stdout.write(`Wrote ${written.value.map((p) => relative(io.cwd, p) || p).join(", ")}\n`);
   if (mismatches.length === 0) return EXIT_CLEAN;
   const p = palette(io.color);
   for (const m of mismatches) io.stderr.write(`${p.red(`dmasim: ${sanitizeTerminal(m.scenario)}: ${m.path}: ${sanitizeTerminal(m.message)}`)}\n`);

@@ -4,6 +4,7 @@
  * report in the directory untouched.
  */
 import { join } from "node:path";
+import { inputError, type Result } from "../errors";
 import { writeFilesAtomic, type FileOps } from "../io/atomic-write";
 import { REPORT_FORMAT, type ReportDocument, type ScenarioResult } from "../result";
 import { renderHtml } from "../render/html/page";
@@ -62,4 +63,26 @@ export function writeReportFiles(dir: string, files: ReportFiles, ops?: FileOps)
     ops,
   );
   return [p.html, p.md, p.json];
+}
+
+/** The errno code of a filesystem error (`ENOTDIR`, `EACCES`, `ENOSPC` ...), or null for anything else. */
+function fsErrorCode(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  const code: unknown = (err as Error & { code?: unknown }).code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : null;
+}
+
+/**
+ * {@link writeReportFiles}, with the filesystem's refusals (a file where the directory should be, no permission, a
+ * full disk) as an input error naming the output directory as the user gave it; the previous files stay as they were.
+ */
+export function tryWriteReportFiles(dir: string, shownAs: string, files: ReportFiles, ops?: FileOps): Result<readonly string[]> {
+  try {
+    return { ok: true, value: writeReportFiles(dir, files, ops) };
+  } catch (err) {
+    const code = fsErrorCode(err);
+    if (code === null) throw err;
+    const why = err instanceof Error ? err.message.replace(/^[A-Z]+: /, "") : String(err);
+    return inputError(shownAs, null, `cannot write the report: ${code}: ${why}`);
+  }
 }

@@ -11,7 +11,7 @@ import type { ScenarioResult } from "../result";
 import { parseResultJson } from "../result-schema";
 import { resolveProfiles, runScenario } from "../run-scenario";
 import { resolveScenario } from "../scenarios";
-import { renderReportFiles, writeReportFiles } from "./report-files";
+import { renderReportFiles, tryWriteReportFiles } from "./report-files";
 
 /** Arguments of `report`. */
 export interface ReportArgs {
@@ -60,7 +60,11 @@ export async function reportCommand(args: ReportArgs, io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const files = await renderReportFiles(results.value);
-  const written = writeReportFiles(resolve(io.cwd, args.out), files);
-  io.stdout.write(`Wrote ${written.map((p) => relative(io.cwd, p) || p).join(", ")}\n`);
+  const written = tryWriteReportFiles(resolve(io.cwd, args.out), args.out, files);
+  if (!written.ok) {
+    io.stderr.write(`${formatInputError(written.error)}\n`);
+    return EXIT_USAGE;
+  }
+  io.stdout.write(`Wrote ${written.value.map((p) => relative(io.cwd, p) || p).join(", ")}\n`);
   return EXIT_CLEAN;
 }

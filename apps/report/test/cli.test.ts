@@ -1,0 +1,157 @@
+/**
+ * The `dmasim` command line end to end through `main` with captured streams: exit statuses (0 clean, 1 violations,
+ * 2 bad input as one line naming the file and field/offset), exact error lines, and the published JSON of the seed
+ * scenario (kernel-behaviour.md §d.3 seed: under v4.7 the ACPI PCI endpoint is configured before its SMMUv3 probes
+ * and keeps swiotlb ops, so its first DMA faults at the SMMU; from v4.8 on it has iommu-dma ops).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../src/cli";
+import { captureIo } from "../src/io/cli-io";
+import { dtbWithMaster, MASTER_SID } from "./dtb-with-master";
+
+const FIXTURES = resolve(import.meta.dirname, "../../../fixtures");
+const dir = mkdtempSync(join(tmpdir(), "dmasim-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function dmasim(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo({ cwd: dir, env: { NO_COLOR: "1" } });
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe("exit status 2: one line naming the input", () => {
+  it("an unknown command", async () => {
+    const r = await dmasim("frob");
+    expect(r).toEqual({ code: 2, out: "", err: "dmasim: unknown command 'frob' (commands: run, explore, boot, report, conformance; see dmasim --help)\n" });
+  });
+
+  it("an unknown profile", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v9");
+    expect(r).toEqual({ code: 2, out: "", err: 'dmasim: --profile: unknown profile "v9" (expected one of v4.7, v4.8, v4.8-not-bound, v4.12, v6.1)\n' });
+  });
+
+  it("an unknown scenario lists the built-in ids", async () => {
+    const r = await dmasim("run", "nope");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^dmasim: nope: no such file, and not a built-in scenario \(built-in: seed, s1, s2, s3, s4, s5, s6, s7, [^\n]*\)\n$/);
+  });
+
+  it("a bad --format is commander's usage error, on one line", async () => {
+    const r = await dmasim("run", "seed", "--format", "xml");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("dmasim run: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json, md. (see dmasim run --help)\n");
+  });
+
+  it("a bad --choices list names the offset of the bad entry", async () => {
+    const r = await dmasim("run", "seed", "--choices", "0,x,1");
+    expect(r).toEqual({ code: 2, out: "", err: 'dmasim: --choices: offset 2: expected a comma-separated list of choice indices, got "x"\n' });
+  });
+
+  it("a truncated DTB names the header field and offset", async () => {
+    const full = readFileSync(join(FIXTURES, "dtb/juno.dtb"));
+    writeFileSync(join(dir, "cut.dtb"), full.subarray(0, 100));
+    const totalsize = full.readUInt32BE(4);
+    const r = await dmasim("boot", "--dtb", "cut.dtb");
+    expect(r).toEqual({ code: 2, out: "", err: `dmasim: cut.dtb: offset 0x4 (/): truncated: totalsize 0x${totalsize.toString(16)} is past the end of the 100-byte blob\n` });
+  });
+
+  it("a file that is not an IORT names its signature", async () => {
+    writeFileSync(join(dir, "not-iort.bin"), "DSDT not an IORT at all, long enough for a header");
+    const r = await dmasim("boot", "--iort", "not-iort.bin");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('dmasim: not-iort.bin: offset 0x0 (IORT): bad-magic: signature "DSDT" is not "IORT"\n');
+  });
+
+  it("boot needs exactly one platform source", async () => {
+    expect(await dmasim("boot")).toEqual({ code: 2, out: "", err: "dmasim: boot needs exactly one of --qemu ARGS, --dtb FILE, --iort FILE\n" });
+    const r = await dmasim("boot", "--dtb", "a.dtb", "--firmware", "acpi");
+    expect(r.err).toBe("dmasim: --firmware: a DTB is device-tree firmware (use --iort for ACPI)\n");
+  });
+
+  it("a result file that is not JSON names the offset; a bad field names its path", async () => {
+    writeFileSync(join(dir, "broken.json"), '{"scenario": "x", ');
+    const broken = await dmasim("report", "broken.json", "-o", "r");
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/^dmasim: broken\.json: offset 18: not JSON: [^\n]+\n$/);
+    writeFileSync(join(dir, "wrong.json"), JSON.stringify({ scenario: "x", description: null, firmware: "dt", runs: [{ profile: 3 }] }));
+    const wrong = await dmasim("report", "wrong.json", "-o", "r");
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/^dmasim: wrong\.json: runs\[0\]\.profile: [^\n]+\n$/);
+  });
+
+  it("report needs -o after the command (root options do not swallow it)", async () => {
+    const r = await dmasim("report", "seed");
+    expect(r).toEqual({ code: 2, out: "", err: "dmasim report: required option '-o, --out <dir>' not specified (see dmasim report --help)\n" });
+  });
+});
+
+describe("dmasim run: exit 1 on violations, 0 when clean", () => {
+  it("the seed under v4.7 violates I-PROBE on the endpoint, whose DMA faults at the SMMU", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v4.7", "--format", "json");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("");
+    const doc = JSON.parse(r.out) as Record<string, unknown> & { runs: Record<string, unknown>[] };
+    expect(Object.keys(doc)).toEqual(["scenario", "description", "firmware", "runs"]);
+    expect(doc["scenario"]).toBe("seed-acpi-pci-before-smmu");
+    expect(doc["firmware"]).toBe("acpi");
+    const run = doc.runs[0] as { devices: Record<string, unknown>[]; violations: Record<string, unknown>[] } & Record<string, unknown>;
+    expect(Object.keys(run)).toEqual(["profile", "label", "hypothetical", "devices", "violations", "stats", "warnings", "timeline", "topology", "exploration"]);
+    expect(run["profile"]).toBe("v4.7");
+    const ep = run.devices.find((d) => d["name"] === "0000:01:00.0");
+    expect(ep).toBeDefined();
+    expect(Object.keys(ep ?? {})).toEqual(["name", "bus", "driver", "dmaOps", "iommu", "iommuGroup", "domainType", "streamIds", "deferrals", "dma", "leaks"]);
+    expect(ep).toMatchObject({ bus: "pci", driver: "e1000e", dmaOps: "swiotlb", iommu: "arm-smmu-v3.0.auto", domainType: "DMA", streamIds: [0x100], deferrals: 0 });
+    expect((ep?.["dma"] as { op: string; outcome: string; event?: number }[])[0]).toEqual({ op: "alloc-coherent", outcome: "fault", event: 0x10 });
+    const v = run.violations.map((x) => [x["invariant"], x["device"]]);
+    expect(v).toEqual([["I-PROBE", "0000:01:00.0"]]);
+    expect(Object.keys(run.violations[0] ?? {})).toEqual(["invariant", "device", "message", "trace", "sequence", "choices"]);
+  });
+
+  it("the seed under v4.8 gives the endpoint iommu-dma ops and exits 0", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v4.8", "--format", "json");
+    expect(r.code).toBe(0);
+    const run = (JSON.parse(r.out) as { runs: { violations: unknown[]; devices: Record<string, unknown>[] }[] }).runs[0];
+    expect(run?.violations).toEqual([]);
+    const ep = run?.devices.find((d) => d["name"] === "0000:01:00.0");
+    expect(ep).toMatchObject({ driver: "e1000e", dmaOps: "iommu", dma: [{ op: "alloc-coherent", outcome: "ok" }, { op: "map-single", outcome: "ok" }, { op: "msi", outcome: "ok" }] });
+  });
+
+  it("profiles run in the order given, one per --profile", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v6.1", "--profile", "v4.7", "--format", "json");
+    expect((JSON.parse(r.out) as { runs: { profile: string }[] }).runs.map((x) => x.profile)).toEqual(["v6.1", "v4.7"]);
+  });
+
+  it("text output is the device table then the verdicts, with no colour under NO_COLOR", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v4.7");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("\n== v4.7 (+ IORT RFC)\n");
+    expect(r.out).toMatch(/\n0000:01:00\.0 +pci +e1000e +swiotlb +arm-smmu-v3\.0\.auto +1 \(DMA\) +0x100 +0 +alloc-coherent fault 0x10/);
+    expect(r.out).toContain("\nI-PROBE 0000:01:00.0: e1000e probes 0000:01:00.0 with swiotlb ops");
+    expect(r.out).not.toContain("\u001b[");
+  });
+});
+
+describe("dmasim boot", () => {
+  it("a QEMU virt board under v6.1: Debian's driver set, e1000e behind the SMMU with a DMA domain", async () => {
+    const r = await dmasim("boot", "--qemu", "-M virt,iommu=smmuv3 -device e1000e,romfile=", "--profile", "v6.1", "--format", "json");
+    expect(r.err).toBe("");
+    const devices = (JSON.parse(r.out) as { runs: { devices: Record<string, unknown>[] }[] }).runs[0]?.devices ?? [];
+    const hostBridge = devices.find((d) => d["name"] === "0000:00:00.0");
+    expect(hostBridge?.["driver"]).toBeNull();
+    const nic = devices.find((d) => d["driver"] === "e1000e");
+    expect(nic).toMatchObject({ bus: "pci", dmaOps: "iommu", iommu: "9050000.smmuv3", domainType: "DMA" });
+  });
+
+  it("a DTB: a master behind the SMMUv3 gets a driver that binds and does one DMA through its StreamID", async () => {
+    writeFileSync(join(dir, "master.dtb"), dtbWithMaster("dma-engine", "acme,dma-engine"));
+    const r = await dmasim("boot", "--dtb", "master.dtb", "--profile", "v6.1", "--format", "json");
+    expect(r.err).toBe("");
+    const devices = (JSON.parse(r.out) as { runs: { devices: Record<string, unknown>[] }[] }).runs[0]?.devices ?? [];
+    expect(devices.filter((d) => typeof d["driver"] === "string" && d["driver"].startsWith("dma-master."))).toEqual([
+      { name: "a100000.dma-engine", bus: "platform", driver: "dma-master.0", dmaOps: "iommu", iommu: "9050000.smmuv3", iommuGroup: 0, domainType: "DMA", streamIds: [MASTER_SID], deferrals: 0, dma: [{ op: "alloc-coherent", outcome: "ok" }], leaks: [] },
+    ]);
+  });
+});
