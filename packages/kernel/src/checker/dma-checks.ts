@@ -112,16 +112,24 @@ interface QueueView extends AnyRecord {
 
 /**
  * I-QUEUE-HYGIENE (d.2.12): the `iommu_dma_masters` queue never holds an entry for a device that has passed
- * `device_del`, nor two entries for one device. Checked on every queue snapshot the DMA layer traces.
+ * `device_del`, nor two entries for one device. Checked on every queue snapshot the DMA layer traces. This also
+ * covers I-LEAK's "queue entries left behind": an entry that outlives its device is reported here, once.
+ *
+ * @see arch/arm64/mm/dma-mapping.c queue_iommu_attach, __iommu_attach_notifier (v4.7/v4.8)
  */
 export function checkQueueHygiene(records: readonly AnyRecord[]): Violation[] {
   const deleted = new Map<string, number>();
   const out: Violation[] = [];
   const reported = new Set<string>();
+  let lastQueue: readonly string[] = [];
   for (const r of records) {
     if (r.type === "device-del-end") deleted.set((r as DeviceView).device, r.seq);
+    // A device re-added under the same name (a PCI rescan) is a new device: its entries are its own, unless an
+    // entry of the deleted one is still queued (then the name stays marked and the stale entry is reported).
+    if (r.type === "device-add" && !lastQueue.includes((r as DeviceView).device)) deleted.delete((r as DeviceView).device);
     if (r.type !== "iommu-dma-queue" && r.type !== "iommu-dma-queue-drain" && r.type !== "attach-queue-final") continue;
     const queue = (r as QueueView).queue;
+    lastQueue = queue;
     const seen = new Set<string>();
     for (const device of queue) {
       const dupKey = `dup:${device}`;
