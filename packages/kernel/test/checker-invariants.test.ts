@@ -19,7 +19,10 @@ import {
   type ProfileName,
   type Scenario,
 } from "@dmasim/kernel";
-import { run, type Rec } from "./helpers/scenario";
+import { run } from "./helpers/scenario";
+
+/** A trace record as the checks read it (plain fields by `type`). */
+type Rec = { readonly type: string; readonly seq: number; readonly time: number } & Readonly<Record<string, unknown>>;
 
 const ctx = (p: ProfileName): CheckContext => ({ era: PROFILES[p].driverCore });
 const V61 = ctx("v6.1");
