@@ -23,6 +23,8 @@ export interface MmioRegion {
 /** Every MMIO region of a board. Accesses outside all regions are bus errors. */
 export class MmioSpace {
   readonly #regions: MmioRegion[] = [];
+  /** The region the last access hit: a driver talks to one register block at a time. */
+  #last: MmioRegion | undefined = undefined;
 
   /** Maps a register block at `[base, base + size)`. Regions must not overlap. */
   register(name: string, base: PhysAddr, size: number, handler: MmioHandler): MmioRegion {
@@ -34,12 +36,23 @@ export class MmioSpace {
     const region: MmioRegion = { name, base, size, handler };
     this.#regions.push(region);
     this.#regions.sort((a, b) => a.base - b.base);
+    this.#last = undefined;
     return region;
   }
 
   /** The region containing `[pa, pa + len)`, if any. */
   find(pa: PhysAddr, len = 1): MmioRegion | undefined {
-    return this.#regions.find((r) => pa >= r.base && pa + len <= r.base + r.size);
+    const last = this.#last;
+    if (last !== undefined && pa >= last.base && pa + len <= last.base + last.size) return last;
+    const regions = this.#regions;
+    for (let i = 0; i < regions.length; i++) {
+      const r = regions[i] as MmioRegion;
+      if (pa >= r.base && pa + len <= r.base + r.size) {
+        this.#last = r;
+        return r;
+      }
+    }
+    return undefined;
   }
 
   get regions(): readonly MmioRegion[] {

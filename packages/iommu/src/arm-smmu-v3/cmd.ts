@@ -94,13 +94,9 @@ export function buildCmd(ent: ArmSmmuCmdqEnt): CmdWords {
       return [opcode, 0, 31, 0];
     case "TLBI_NH_VA":
     case "TLBI_EL2_VA": {
-      const vmid = ent.op === "TLBI_NH_VA" ? ent.vmid & 0xffff : 0;
-      const w0 = (opcode | ((ent.num & 0x1f) << 12) | ((ent.scale & 0x1f) << 20)) >>> 0;
-      const w1 = (vmid | ((ent.asid & 0xffff) << 16)) >>> 0;
-      const addrLo = ent.addr % TWO_32;
-      const addrHi = Math.floor(ent.addr / TWO_32);
-      const w2 = ((ent.leaf ? 1 : 0) | ((ent.ttl & 3) << 8) | ((ent.tg & 3) << 10) | (addrLo & 0xfffff000)) >>> 0;
-      return [w0, w1, w2, addrHi >>> 0];
+      const out: [number, number, number, number] = [0, 0, 0, 0];
+      encodeTlbiVa(out, 0, opcode, ent.op === "TLBI_NH_VA" ? ent.vmid : 0, ent);
+      return out;
     }
     case "TLBI_NH_ASID":
       return [opcode, ((ent.vmid & 0xffff) | ((ent.asid & 0xffff) << 16)) >>> 0, 0, 0];
@@ -118,6 +114,27 @@ export function buildCmd(ent: ArmSmmuCmdqEnt): CmdWords {
       return [w0 >>> 0, 0, (msiLo & 0xfffffffc) >>> 0, msiHi & 0xfffff];
     }
   }
+}
+
+/**
+ * The TLBI_NH_VA / TLBI_EL2_VA encoding (`arm_smmu_cmdq_build_cmd`'s TLBI_*_VA cases) written at `out[at..at+3]`, so
+ * the driver's batch can hold commands as one flat word array. `vmid` is 0 for the EL2 form.
+ */
+export function encodeTlbiVa(
+  out: number[] | [number, number, number, number],
+  at: number,
+  opcode: number,
+  vmid: number,
+  va: Pick<ArmSmmuTlbiVa, "asid" | "leaf" | "addr" | "num" | "scale" | "ttl" | "tg">,
+): void {
+  const addr = va.addr;
+  // Bits [31:12] of the address, and bits [51:32]; exact for any address below 2^53.
+  const addrLo = addr < TWO_32 ? addr : addr % TWO_32;
+  const addrHi = addr < TWO_32 ? 0 : Math.floor(addr / TWO_32);
+  out[at] = (opcode | ((va.num & 0x1f) << 12) | ((va.scale & 0x1f) << 20)) >>> 0;
+  out[at + 1] = ((vmid & 0xffff) | ((va.asid & 0xffff) << 16)) >>> 0;
+  out[at + 2] = ((va.leaf ? 1 : 0) | ((va.ttl & 3) << 8) | ((va.tg & 3) << 10) | (addrLo & 0xfffff000)) >>> 0;
+  out[at + 3] = addrHi >>> 0;
 }
 
 /** `0x%016llx` of a 64-bit word given as two 32-bit halves (what `dev_err`/`dev_info` print). */

@@ -14,7 +14,7 @@
  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist, __arm_smmu_cmdq_poll_until_consumed
  */
 import { Errno } from "@dmasim/driver-core";
-import { buildCmd, hex64, type ArmSmmuCmdqEnt, type CmdWords } from "./cmd";
+import { buildCmd, CMDQ_OP, encodeTlbiVa, hex64, type ArmSmmuCmdqEnt, type ArmSmmuTlbiVa, type CmdWords } from "./cmd";
 import { qEnt, qIdx, qWrp, queueIncN, type ArmSmmuDevice, type ArmSmmuQueue } from "./device";
 import { CMDQ_BATCH_ENTRIES, CMDQ_CONS_ERR } from "./regs";
 
@@ -35,18 +35,24 @@ function queueConsumed(q: ArmSmmuQueue, consV: number, prod: number): boolean {
   return (sameWrap && qIdx(q, consV) > qIdx(q, prod)) || (!sameWrap && qIdx(q, consV) <= qIdx(q, prod));
 }
 
-/** The CMD_SYNC the driver appends (`arm_smmu_cmdq_build_sync_cmd`, without MSI polling). */
+/** The CMD_SYNC the driver appends (`arm_smmu_cmdq_build_sync_cmd` without MSI polling): CS = SEV, attributes by era. */
+const SYNC_WITH_ATTRS = buildCmd({ op: "CMD_SYNC", msiAddr: 0, withAttrs: true });
+const SYNC_PLAIN = buildCmd({ op: "CMD_SYNC", msiAddr: 0, withAttrs: false });
+
+const NO_WORDS: readonly number[] = [];
+
 function syncCmd(smmu: ArmSmmuDevice): CmdWords {
-  return buildCmd({ op: "CMD_SYNC", msiAddr: 0, withAttrs: smmu.ctx.era.cmdSyncAttrs });
+  return smmu.ctx.era.cmdSyncAttrs ? SYNC_WITH_ATTRS : SYNC_PLAIN;
 }
 
-function writeEntry(smmu: ArmSmmuDevice, q: ArmSmmuQueue, prod: number, cmd: CmdWords): void {
+/** Writes the command at `words[at..at+3]` into the queue entry at `prod`. */
+function writeEntry(smmu: ArmSmmuDevice, q: ArmSmmuQueue, prod: number, words: ArrayLike<number>, at: number): void {
   const pa = qEnt(q, prod);
   const m = smmu.ctx.memory;
-  m.write32(pa, cmd[0]);
-  m.write32(pa + 4, cmd[1]);
-  m.write32(pa + 8, cmd[2]);
-  m.write32(pa + 12, cmd[3]);
+  m.write32(pa, words[at] as number);
+  m.write32(pa + 4, words[at + 1] as number);
+  m.write32(pa + 8, words[at + 2] as number);
+  m.write32(pa + 12, words[at + 3] as number);
 }
 
 /**
@@ -56,8 +62,14 @@ function writeEntry(smmu: ArmSmmuDevice, q: ArmSmmuQueue, prod: number, cmd: Cmd
  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist
  */
 export function issueCmdlist(smmu: ArmSmmuDevice, cmds: readonly CmdWords[], sync: boolean): number {
+  const words: number[] = [];
+  for (const c of cmds) words.push(c[0], c[1], c[2], c[3]);
+  return issueWords(smmu, words, cmds.length, sync);
+}
+
+/** {@link issueCmdlist} for `n` commands given as one flat array of words, four per command. */
+function issueWords(smmu: ArmSmmuDevice, words: ArrayLike<number>, n: number, sync: boolean): number {
   const q = smmu.cmdq;
-  const n = cmds.length;
   const total = n + (sync ? 1 : 0);
   // 1. Wait for space: arm_smmu_cmdq_poll_until_not_full re-reads CONS (interrupts are enabled meanwhile).
   let tries = 0;
@@ -71,9 +83,9 @@ export function issueCmdlist(smmu: ArmSmmuDevice, cmds: readonly CmdWords[], syn
   }
   // 2. Write the commands, then the CMD_SYNC, into queue memory.
   const start = q.prod;
-  for (let i = 0; i < n; i++) writeEntry(smmu, q, queueIncN(q, start, i), cmds[i] as CmdWords);
+  for (let i = 0; i < n; i++) writeEntry(smmu, q, queueIncN(q, start, i), words, i * 4);
   const syncProd = queueIncN(q, start, n);
-  if (sync) writeEntry(smmu, q, syncProd, syncCmd(smmu));
+  if (sync) writeEntry(smmu, q, syncProd, syncCmd(smmu), 0);
   // 3. Publish: one PROD write (the hardware consumes synchronously inside it).
   q.prod = queueIncN(q, start, total);
   smmu.writeReg(q.prodReg, q.prod);
@@ -105,40 +117,63 @@ export function issueCmdlist(smmu: ArmSmmuDevice, cmds: readonly CmdWords[], syn
 
 /** `arm_smmu_cmdq_issue_cmd(smmu, ent)`: one command, no sync. */
 export function issueCmd(smmu: ArmSmmuDevice, ent: ArmSmmuCmdqEnt): number {
-  return issueCmdlist(smmu, [buildCmd(ent)], false);
+  return issueWords(smmu, buildCmd(ent), 1, false);
 }
 
 /** `arm_smmu_cmdq_issue_cmd_with_sync(smmu, ent)`: one command + CMD_SYNC, waiting for completion. */
 export function issueCmdWithSync(smmu: ArmSmmuDevice, ent: ArmSmmuCmdqEnt): number {
-  return issueCmdlist(smmu, [buildCmd(ent)], true);
+  return issueWords(smmu, buildCmd(ent), 1, true);
 }
 
 /** `arm_smmu_cmdq_issue_sync(smmu)` (v4.x name): a lone CMD_SYNC. */
 export function issueSync(smmu: ArmSmmuDevice): number {
-  return issueCmdlist(smmu, [], true);
+  return issueWords(smmu, NO_WORDS, 0, true);
 }
 
 /**
  * `struct arm_smmu_cmdq_batch`: up to CMDQ_BATCH_ENTRIES commands issued together; a full batch is issued without
- * a sync, and {@link batchSubmit} issues the rest with one (an empty batch still issues a CMD_SYNC).
+ * a sync, and {@link batchSubmit} issues the rest with one (an empty batch still issues a CMD_SYNC). The commands
+ * are kept as one flat array of words, four per command, as the kernel's `u64 cmds[CMDQ_BATCH_ENTRIES * CMDQ_ENT_DWORDS]`.
  */
 export class CmdqBatch {
-  readonly cmds: CmdWords[] = [];
+  readonly words: number[] = [];
+  /** Commands held. */
+  num = 0;
+}
+
+/** Makes room for one more command, issuing a full batch without a sync; returns the word index to write at. */
+function batchSlot(smmu: ArmSmmuDevice, batch: CmdqBatch): number {
+  if (batch.num === CMDQ_BATCH_ENTRIES) {
+    issueWords(smmu, batch.words, batch.num, false);
+    batch.num = 0;
+  }
+  return batch.num++ * 4;
 }
 
 /** `arm_smmu_cmdq_batch_add`. @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_batch_add */
 export function batchAdd(smmu: ArmSmmuDevice, batch: CmdqBatch, ent: ArmSmmuCmdqEnt): void {
-  if (batch.cmds.length === CMDQ_BATCH_ENTRIES) {
-    issueCmdlist(smmu, batch.cmds, false);
-    batch.cmds.length = 0;
-  }
-  batch.cmds.push(buildCmd(ent));
+  const cmd = buildCmd(ent);
+  const at = batchSlot(smmu, batch);
+  const w = batch.words;
+  w[at] = cmd[0];
+  w[at + 1] = cmd[1];
+  w[at + 2] = cmd[2];
+  w[at + 3] = cmd[3];
+}
+
+/**
+ * `arm_smmu_cmdq_batch_add` of a CMD_TLBI_NH_VA (or CMD_TLBI_EL2_VA with `el2`), encoded straight into the batch: the
+ * same words as {@link batchAdd} of that command, without building the command object first.
+ */
+export function batchAddTlbiVa(smmu: ArmSmmuDevice, batch: CmdqBatch, el2: boolean, va: ArmSmmuTlbiVa): void {
+  const at = batchSlot(smmu, batch);
+  encodeTlbiVa(batch.words, at, el2 ? CMDQ_OP.TLBI_EL2_VA : CMDQ_OP.TLBI_NH_VA, el2 ? 0 : va.vmid, va);
 }
 
 /** `arm_smmu_cmdq_batch_submit`: the batch plus a CMD_SYNC. */
 export function batchSubmit(smmu: ArmSmmuDevice, batch: CmdqBatch): number {
-  const ret = issueCmdlist(smmu, batch.cmds, true);
-  batch.cmds.length = 0;
+  const ret = issueWords(smmu, batch.words, batch.num, true);
+  batch.num = 0;
   return ret;
 }
 
@@ -172,7 +207,7 @@ export function cmdqSkipErr(smmu: ArmSmmuDevice): void {
   smmu.log("err", "skipping command in error state:");
   smmu.log("err", `\t${hex64(w[0] as number, w[1] as number)}`);
   smmu.log("err", `\t${hex64(w[2] as number, w[3] as number)}`);
-  writeEntry(smmu, q, cons, syncCmd(smmu));
+  writeEntry(smmu, q, cons, syncCmd(smmu), 0);
 }
 
 /** `0x%08x`. */

@@ -11,7 +11,7 @@
  */
 import type { IommuIotlbGather, IoPgtableTlbOps } from "../io-pgtable-arm/index";
 import type { ArmSmmuCmdqEnt } from "./cmd";
-import { batchAdd, batchSubmit, CmdqBatch, issueCmd, issueCmdWithSync, issueSync } from "./cmdq";
+import { batchAddTlbiVa, batchSubmit, CmdqBatch, issueCmd, issueCmdWithSync, issueSync } from "./cmdq";
 import type { ArmSmmuDevice } from "./device";
 import type { ArmSmmuDomain } from "./domain";
 import { ARM_SMMU_FEAT, CMDQ_TLBI_RANGE_NUM_MAX } from "./regs";
@@ -54,42 +54,40 @@ export function tlbInvRangeDomain(smmu: ArmSmmuDevice, domain: ArmSmmuDomain, io
   if (size === 0) return;
   const e2h = (smmu.features & ARM_SMMU_FEAT.E2H) !== 0;
   const range = (smmu.features & ARM_SMMU_FEAT.RANGE_INV) !== 0;
-  const asid = asidOf(domain);
   const end = iova + size;
+  // The command being built (`struct arm_smmu_cmdq_ent cmd`): one object, updated per command as the C loop does.
+  const cmd = { asid: asidOf(domain), vmid: 0, leaf, addr: iova, num: 0, scale: 0, ttl: 0, tg: 0 };
   let tg = 0;
-  let tgField = 0;
-  let ttl = 0;
   let numPages = 0;
   if (range) {
     tg = ffs(domain.pgsizeBitmap);
-    tgField = (tg - 10) / 2;
-    ttl = 4 - Math.floor((ffs(granule) - 3) / (tg - 3));
-    numPages = Math.floor(size / 2 ** tg);
+    cmd.tg = (tg - 10) / 2;
+    cmd.ttl = 4 - Math.floor((ffs(granule) - 3) / (tg - 3));
+    numPages = Math.floor(size / pow2(tg));
   }
   const batch = new CmdqBatch();
   let addr = iova;
   while (addr < end) {
     let invRange = granule;
-    let scale = 0;
-    let num = 0;
     if (range) {
       if (numPages === 0) break;
-      scale = ffs(numPages);
-      num = Math.floor(numPages / 2 ** scale) % (CMDQ_TLBI_RANGE_NUM_MAX + 1);
-      invRange = num * 2 ** (scale + tg);
-      numPages -= num * 2 ** scale;
+      const scale = ffs(numPages);
+      const num = Math.floor(numPages / pow2(scale)) % (CMDQ_TLBI_RANGE_NUM_MAX + 1);
+      cmd.scale = scale;
+      cmd.num = num - 1;
+      invRange = num * pow2(scale + tg);
+      numPages -= num * pow2(scale);
     }
-    const n = range ? num - 1 : 0;
-    batchAdd(
-      smmu,
-      batch,
-      e2h
-        ? { op: "TLBI_EL2_VA", asid, vmid: 0, leaf, addr, num: n, scale, ttl, tg: tgField }
-        : { op: "TLBI_NH_VA", asid, vmid: 0, leaf, addr, num: n, scale, ttl, tg: tgField },
-    );
+    cmd.addr = addr;
+    batchAddTlbiVa(smmu, batch, e2h, cmd);
     addr += invRange;
   }
   batchSubmit(smmu, batch);
+}
+
+/** `1 << n` for 0 <= n < 53, exact beyond 32 bits. */
+function pow2(n: number): number {
+  return n < 31 ? 1 << n : 2 ** n;
 }
 
 /** `iommu_iotlb_gather_init`. */

@@ -35,7 +35,10 @@ function hexPa(n: number): string {
 
 /** The page sizes of a bitmap, ascending (cached: a domain's bitmap rarely changes). */
 const sizesCache = new Map<number, readonly number[]>();
+let lastBitmap = -1;
+let lastSizes: readonly number[] = [];
 function pageSizes(bitmap: number): readonly number[] {
+  if (bitmap === lastBitmap) return lastSizes;
   let sizes = sizesCache.get(bitmap);
   if (sizes === undefined) {
     const out: number[] = [];
@@ -43,7 +46,41 @@ function pageSizes(bitmap: number): readonly number[] {
     sizes = out;
     sizesCache.set(bitmap, sizes);
   }
+  lastBitmap = bitmap;
+  lastSizes = sizes;
   return sizes;
+}
+
+/** `n % p === 0` for a power of two `p`: a mask test on the low 32 bits when `p` fits in them (exact below 2^53). */
+function aligned(n: number, p: number): boolean {
+  return p <= 0x4000_0000 ? ((n >>> 0) & (p - 1)) === 0 : n % p === 0;
+}
+
+/** `n % p` for a power of two `p` (see {@link aligned}). */
+function modPow2(n: number, p: number): number {
+  return p <= 0x4000_0000 ? (n >>> 0) & (p - 1) : n % p;
+}
+
+/** Index in `sizes` of `iommu_pgsize`'s page size for (iova, paddr, size); -1 when none fits. */
+function pgsizeIndex(sizes: readonly number[], iova: number, paddr: number, size: number): number {
+  let idx = sizes.length - 1;
+  for (; idx >= 0; idx--) {
+    const p = sizes[idx] as number;
+    if (p <= size && aligned(iova, p) && aligned(paddr, p)) break;
+  }
+  return idx;
+}
+
+/** `iommu_pgsize`'s count for the page size at `idx` (see {@link iommuPgsize}). */
+function pgsizeCount(sizes: readonly number[], idx: number, iova: number, paddr: number, size: number): number {
+  const pgsize = sizes[idx] as number;
+  let count = size;
+  const next = sizes[idx + 1];
+  if (next !== undefined && modPow2(iova, next) === modPow2(paddr, next)) {
+    const offset = next - modPow2(iova, next);
+    if (offset + next <= size) count = offset;
+  }
+  return Math.floor(count / pgsize);
 }
 
 /**
@@ -56,20 +93,15 @@ function pageSizes(bitmap: number): readonly number[] {
  */
 export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, size: number): { readonly pgsize: number; readonly count: number } {
   const sizes = pageSizes(domain.pgsizeBitmap);
-  let idx = sizes.length - 1;
-  for (; idx >= 0; idx--) {
-    const p = sizes[idx] as number;
-    if (p <= size && iova % p === 0 && paddr % p === 0) break;
-  }
+  const idx = pgsizeIndex(sizes, iova, paddr, size);
   if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(iova)} pa ${hex(paddr)} size ${hex(size)}`);
-  const pgsize = sizes[idx] as number;
-  let count = size;
-  const next = sizes[idx + 1];
-  if (next !== undefined && iova % next === paddr % next) {
-    const offset = next - (iova % next);
-    if (offset + next <= size) count = offset;
-  }
-  return { pgsize, count: Math.floor(count / pgsize) };
+  return { pgsize: sizes[idx] as number, count: pgsizeCount(sizes, idx, iova, paddr, size) };
+}
+
+/** `1 << __ffs(pgsize_bitmap)`: the smallest page size. */
+function minPageSize(bitmap: number): number {
+  const lo = bitmap >>> 0;
+  return lo !== 0 ? (lo & -lo) >>> 0 : 2 ** ffs(bitmap);
 }
 
 /**
@@ -89,23 +121,25 @@ function mapRange(core: IommuCore, domain: IommuDomain, iova: number, paddr: num
   const ops = domain.ops;
   if (ops === null || (ops.map === undefined && ops.mapPages === undefined) || domain.pgsizeBitmap === 0) return ENODEV;
   if ((domain.type & IOMMU_DOMAIN_PAGING_BIT) === 0) return EINVAL;
-  const minPagesz = 2 ** ffs(domain.pgsizeBitmap);
-  if ((iova % minPagesz) + (paddr % minPagesz) + (size % minPagesz) !== 0) {
+  const minPagesz = minPageSize(domain.pgsizeBitmap);
+  if (!aligned(iova, minPagesz) || !aligned(paddr, minPagesz) || !aligned(size, minPagesz)) {
     printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
     return EINVAL;
   }
   const debug = core.debugLines;
   if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `map: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)}`);
   const pages = core.era.mapPages;
+  const sizes = pageSizes(domain.pgsizeBitmap);
   let left = size;
   let cur = iova;
   let pa = paddr;
   let ret = 0;
   while (left > 0) {
-    const split = iommuPgsize(domain, cur, pa, left);
-    const pgsize = split.pgsize;
+    const idx = pgsizeIndex(sizes, cur, pa, left);
+    if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(cur)} pa ${hex(pa)} size ${hex(left)}`);
+    const pgsize = sizes[idx] as number;
     // Before v5.15 the core mapped one page per driver call and logged no count.
-    const count = pages ? split.count : 1;
+    const count = pages ? pgsizeCount(sizes, idx, cur, pa, left) : 1;
     if (debug) {
       const what = `mapping: iova ${hex(cur)} pa ${hexPa(pa)} pgsize ${hex(pgsize)}`;
       printk(core.trace, "debug", "iommu", IOMMU_C, pages ? `${what} count ${count}` : what);
@@ -146,19 +180,22 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
   const ops = domain.ops;
   if (ops === null || (ops.unmap === undefined && ops.unmapPages === undefined) || domain.pgsizeBitmap === 0) return 0;
   if ((domain.type & IOMMU_DOMAIN_PAGING_BIT) === 0) return 0;
-  const minPagesz = 2 ** ffs(domain.pgsizeBitmap);
-  if ((iova % minPagesz) + (size % minPagesz) !== 0) {
+  const minPagesz = minPageSize(domain.pgsizeBitmap);
+  if (!aligned(iova, minPagesz) || !aligned(size, minPagesz)) {
     printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
     return 0;
   }
   const debug = core.debugLines;
   if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `unmap this: iova ${hex(iova)} size ${hex(size)}`);
+  const sizes = pageSizes(domain.pgsizeBitmap);
   let unmapped = 0;
   let cur = iova;
   while (unmapped < size) {
-    const split = iommuPgsize(domain, cur, cur, size - unmapped);
-    const pgsize = split.pgsize;
-    const count = core.era.mapPages ? split.count : 1;
+    const left = size - unmapped;
+    const idx = pgsizeIndex(sizes, cur, cur, left);
+    if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(cur)} pa ${hex(cur)} size ${hex(left)}`);
+    const pgsize = sizes[idx] as number;
+    const count = core.era.mapPages ? pgsizeCount(sizes, idx, cur, cur, left) : 1;
     let page: number;
     if (core.era.mapPages && ops.unmapPages !== undefined) page = ops.unmapPages(domain, cur, pgsize, count, gather);
     else if (ops.unmap !== undefined) page = ops.unmap(domain, cur, pgsize, gather);

@@ -7,7 +7,7 @@
  * @see include/exec/memory.h dma_aligned_pow2_mask (QEMU)
  */
 import { BUS_ERROR } from "@dmasim/machine";
-import { CMD_OP, commandTraceFields, decodeCommand, type SmmuCommand } from "./commands";
+import { CMD_OP, commandTraceFields, decodeCommandInto, type SmmuCommand } from "./commands";
 import type { IotlbDropped } from "./iotlb";
 import { queueBaseAddress, queueEmpty, queueEntryAddress, queueIncrement, queueIndex } from "./queues";
 import { CERROR, CMDQ_CONS_ERR_SHIFT, CR0, GERROR } from "./registers";
@@ -31,13 +31,17 @@ export function consumeCommands(s: SmmuV3State): void {
   if ((s.cr0 & CR0.CMDQEN) === 0) return;
   const q = s.cmdq;
   const base = queueBaseAddress(q, COMMAND_ENTRY_SIZE, s.config.compat.queueBaseMask64);
+  const memory = s.memory;
   let error = 0;
   while (!queueEmpty(q.prod, q.cons, q.log2size)) {
     if (((s.gerror ^ s.gerrorn) & GERROR.CMDQ_ERR) !== 0) break;
     const index = queueIndex(q.cons, q.log2size);
     const addr = queueEntryAddress(base, q.cons, q.log2size, COMMAND_ENTRY_SIZE);
-    const words = [s.memory.read32(addr), s.memory.read32(addr + 4), s.memory.read32(addr + 8), s.memory.read32(addr + 12)];
-    if (words.includes(BUS_ERROR)) {
+    const w0 = memory.read32(addr);
+    const w1 = memory.read32(addr + 4);
+    const w2 = memory.read32(addr + 8);
+    const w3 = memory.read32(addr + 12);
+    if (w0 === BUS_ERROR || w1 === BUS_ERROR || w2 === BUS_ERROR || w3 === BUS_ERROR) {
       error = CERROR.ABT;
       s.emit({
         type: "smmu-cmd-error",
@@ -50,11 +54,14 @@ export function consumeCommands(s: SmmuV3State): void {
       });
       break;
     }
-    const cmd = decodeCommand(words);
+    const cmd = decodeCommandInto(s.command, w0, w1, w2, w3);
     s.counters.commands++;
     if (s.trace !== null) {
       s.emit({ type: "smmu-cmd", smmu: s.name, index, opcode: cmd.opcode, name: cmd.name ?? "UNKNOWN", fields: commandTraceFields(cmd) });
     }
+    // Taken before execution: a CMD_SYNC's interrupt may run handlers that consume further commands.
+    const opcode = cmd.opcode;
+    const name = cmd.name;
     const r = execute(s, cmd);
     if (r.error !== 0) {
       error = r.error;
@@ -62,8 +69,8 @@ export function consumeCommands(s: SmmuV3State): void {
         type: "smmu-cmd-error",
         smmu: s.name,
         index,
-        opcode: cmd.opcode,
-        name: cmd.name,
+        opcode,
+        name,
         error: "CERROR_ILL",
         message: "message" in r ? r.message : "",
       });
@@ -183,10 +190,15 @@ function rangeInvalidate(s: SmmuV3State, c: SmmuCommand): ExecResult {
   const lastPage = numPages - 1;
   let firstPage = 0;
   let addr = c.addr;
+  const traced = s.trace !== null;
   const dropped: IotlbDropped[] = [];
   while (numPages > 0) {
     const count = alignedPow2Count(firstPage, lastPage, 64 - granuleShift);
-    for (const d of s.iotlb.invalidateRange(asid, -1, addr, c.tg, count, ttl)) dropped.push(d);
+    // An empty IOTLB has nothing to drop (the common case right after a strict unmap's earlier invalidation).
+    if (s.iotlb.size !== 0) {
+      const got = s.iotlb.invalidateRange(asid, -1, addr, c.tg, count, ttl);
+      if (traced) for (const d of got) dropped.push(d);
+    }
     numPages -= count;
     firstPage += count;
     addr += count * 2 ** granuleShift;
@@ -200,6 +212,8 @@ function rangeInvalidate(s: SmmuV3State, c: SmmuCommand): ExecResult {
  * `[start, end]` (QEMU `dma_aligned_pow2_mask(start, end, maxAddrBits) + 1`).
  */
 export function alignedPow2Count(start: number, end: number, maxAddrBits: number): number {
+  // One page (every strict unmap of a 4K buffer): the block is that page, whatever its alignment.
+  if (start === end) return 1;
   const maxMask = 2 ** Math.min(maxAddrBits, 53) - 1;
   let alignmentMask = maxMask;
   if (start !== 0) {

@@ -36,13 +36,16 @@ export const CMD_OP = Object.freeze({
   SYNC: 0x46,
 });
 
-const OP_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(CMD_OP).map(([n, op]) => [op, `CMD_${n}`] as const),
-);
+/** Names by opcode (0..255), null where the architecture defines none here. */
+const OP_NAMES: readonly (string | null)[] = (() => {
+  const names = new Array<string | null>(256).fill(null);
+  for (const [n, op] of Object.entries(CMD_OP)) names[op] = `CMD_${n}`;
+  return names;
+})();
 
 /** `"CMD_CFGI_STE"` for 0x03, `null` for an opcode the architecture does not define here. */
 export function commandName(opcode: number): string | null {
-  return OP_NAMES.get(opcode) ?? null;
+  return Number.isInteger(opcode) && opcode >= 0 && opcode < 256 ? (OP_NAMES[opcode] ?? null) : null;
 }
 
 /** Every field a command may carry, decoded from the two dwords (fields a given opcode lacks read as their bits). */
@@ -82,31 +85,42 @@ export interface SmmuCommand {
 
 /** Decodes a command from its four 32-bit words. */
 export function decodeCommand(words: ArrayLike<number>): SmmuCommand {
-  const w0 = (words[0] ?? 0) >>> 0;
-  const w1 = (words[1] ?? 0) >>> 0;
-  const w2 = (words[2] ?? 0) >>> 0;
-  const w3 = (words[3] ?? 0) >>> 0;
+  return decodeCommandInto(emptyCommand(), words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
+}
+
+/** A command whose fields the queue's consumer overwrites for each entry (one per SMMU, no allocation per command). */
+export type CommandScratch = { -readonly [K in keyof SmmuCommand]: SmmuCommand[K] };
+
+/** A zeroed {@link CommandScratch}. */
+export function emptyCommand(): CommandScratch {
+  return { opcode: 0, name: null, ssec: false, ssv: false, ssid: 0, sid: 0, vmid: 0, asid: 0, num: 0, scale: 0, cs: 0, leaf: false, range: 0, ttl: 0, tg: 0, addr: 0 };
+}
+
+/** Decodes a command from its four 32-bit words into `out` (returned). */
+export function decodeCommandInto(out: CommandScratch, word0: number, word1: number, word2: number, word3: number): CommandScratch {
+  const w0 = word0 >>> 0;
+  const w1 = word1 >>> 0;
+  const w2 = word2 >>> 0;
+  const w3 = word3 >>> 0;
   const opcode = w0 & 0xff;
   const range = w2 & 0x1f;
-  const name = opcode === CMD_OP.CFGI_STE_RANGE && range === 31 ? "CMD_CFGI_ALL" : commandName(opcode);
-  return {
-    opcode,
-    name,
-    ssec: ((w0 >>> 10) & 1) === 1,
-    ssv: ((w0 >>> 11) & 1) === 1,
-    ssid: w0 >>> 12,
-    sid: w1,
-    vmid: w1 & 0xffff,
-    asid: w1 >>> 16,
-    num: (w0 >>> 12) & 0x1f,
-    scale: (w0 >>> 20) & 0x1f,
-    cs: (w0 >>> 12) & 3,
-    leaf: (w2 & 1) === 1,
-    range,
-    ttl: (w2 >>> 8) & 3,
-    tg: (w2 >>> 10) & 3,
-    addr: w3 * 0x1_0000_0000 + ((w2 & ~0xfff) >>> 0),
-  };
+  out.opcode = opcode;
+  out.name = opcode === CMD_OP.CFGI_STE_RANGE && range === 31 ? "CMD_CFGI_ALL" : commandName(opcode);
+  out.ssec = ((w0 >>> 10) & 1) === 1;
+  out.ssv = ((w0 >>> 11) & 1) === 1;
+  out.ssid = w0 >>> 12;
+  out.sid = w1;
+  out.vmid = w1 & 0xffff;
+  out.asid = w1 >>> 16;
+  out.num = (w0 >>> 12) & 0x1f;
+  out.scale = (w0 >>> 20) & 0x1f;
+  out.cs = (w0 >>> 12) & 3;
+  out.leaf = (w2 & 1) === 1;
+  out.range = range;
+  out.ttl = (w2 >>> 8) & 3;
+  out.tg = (w2 >>> 10) & 3;
+  out.addr = w3 * 0x1_0000_0000 + ((w2 & ~0xfff) >>> 0);
+  return out;
 }
 
 /** The fields worth tracing for a command's opcode. */

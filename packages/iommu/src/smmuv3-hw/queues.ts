@@ -27,23 +27,29 @@ export function resetQueue(maxLog2Size: number): QueueState {
   return { baseLo: maxLog2Size, baseHi: 0, log2size: maxLog2Size, prod: 0, cons: 0 };
 }
 
+// LOG2SIZE is at most 19 (IDR1.CMDQS/EVENTQS are 5-bit fields the architecture caps at 19), so index and wrap
+// masks fit in 31 bits and the arithmetic below is 32-bit integer work; the `2 **` forms remain for wider values.
+
 /** Mask of index + wrap bits: `2^(QS+1) - 1`. */
 export function wrapIndexMask(log2size: number): number {
-  return 2 ** (log2size + 1) - 1;
+  return log2size < 30 ? (2 << log2size) - 1 : 2 ** (log2size + 1) - 1;
 }
 
 /** The entry index (without the wrap bit). */
 export function queueIndex(value: number, log2size: number): number {
+  if (log2size < 31) return (value & ((1 << log2size) - 1)) >>> 0;
   return (value >>> 0) % 2 ** log2size;
 }
 
 /** The wrap bit (0 or 1). */
 export function queueWrap(value: number, log2size: number): number {
+  if (log2size < 31) return (value >>> log2size) & 1;
   return Math.floor((value >>> 0) / 2 ** log2size) & 1;
 }
 
 /** Empty: index and wrap equal. */
 export function queueEmpty(prod: number, cons: number, log2size: number): boolean {
+  if (log2size < 30) return (((prod ^ cons) & ((2 << log2size) - 1)) === 0);
   const m = wrapIndexMask(log2size);
   return (prod >>> 0) % (m + 1) === (cons >>> 0) % (m + 1);
 }
@@ -59,6 +65,10 @@ export function queueFull(prod: number, cons: number, log2size: number): boolean
  * `v + 1` in the low QS+1 bits, keeping every higher bit (QEMU `deposit32(v, 0, QS + 1, v + 1)`).
  */
 export function queueIncrement(value: number, log2size: number): number {
+  if (log2size < 30) {
+    const m = (2 << log2size) - 1;
+    return ((value & ~m) | ((value + 1) & m)) >>> 0;
+  }
   const span = 2 ** (log2size + 1);
   const v = value >>> 0;
   const low = v % span;

@@ -6,6 +6,7 @@
  */
 import type { PhysicalMemoryPort } from "@dmasim/machine";
 import type { DecodedCd } from "./cd";
+import { emptyCommand, type CommandScratch } from "./commands";
 import type { SmmuV3Config } from "./config";
 import { Iotlb, type IotlbSpace } from "./iotlb";
 import { resetQueue, type QueueState } from "./queues";
@@ -95,6 +96,8 @@ export class SmmuV3State {
   lastSid = -1;
   lastConfig: StreamConfig | undefined = undefined;
   readonly iotlb = new Iotlb();
+  /** The command being executed (decoded in place: command consumption allocates nothing per command). */
+  readonly command: CommandScratch = emptyCommand();
   readonly counters: SmmuV3Counters = {
     configHits: 0,
     configMisses: 0,
