@@ -43,6 +43,11 @@ export interface ScenarioRun {
   readonly mismatches: readonly ExpectationMismatch[];
 }
 
+/** A boot that did not start: a `--choices` list that does not fit is named against the option, others the file. */
+function bootFailure(e: { readonly field: string; readonly offset?: number; readonly message: string }, file: string) {
+  return e.field.startsWith("choices") ? { file: "--choices", field: e.field, message: e.message } : fromPlatformError(file, e);
+}
+
 /** One boot per profile. */
 export function runScenario(scenario: Scenario, profiles: readonly ProfileName[], options: RunScenarioOptions = {}): Result<ScenarioRun> {
   const runs: RunResult[] = [];
@@ -51,8 +56,8 @@ export function runScenario(scenario: Scenario, profiles: readonly ProfileName[]
   for (const name of profiles) {
     const profile = PROFILES[name];
     const booted = bootScenario(scenario, profile, options.boot ?? {});
-    if (!booted.ok) return { ok: false, error: fromPlatformError(file ?? scenario.name, booted.error) };
-    runs.push(runResult({ name, label: profile.label, hypothetical: profile.hypothetical }, booted.value));
+    if (!booted.ok) return { ok: false, error: bootFailure(booted.error, file ?? scenario.name) };
+    runs.push(runResult({ name, label: profile.label, hypothetical: profile.hypothetical }, booted.value, options.boot?.choices ?? null));
     for (const m of checkExpectations(scenario, name, booted.value)) mismatches.push({ scenario: scenario.name, profile: name, path: m.path, message: m.message });
   }
   return { ok: true, value: { result: { scenario: scenario.name, description: scenario.description ?? null, firmware: scenario.firmware, runs }, mismatches } };

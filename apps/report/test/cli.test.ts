@@ -134,6 +134,33 @@ describe("dmasim run: exit 1 on violations, 0 when clean", () => {
   });
 });
 
+describe("dmasim run --choices: replaying an explorer run", () => {
+  // seed.yaml's explore block makes acpi_init and arm_smmu_init orderable within subsys_initcall (v4.x link order).
+  it("choice 1 links arm_smmu_init first: under v4.7 the endpoint then gets iommu-dma ops and I-PROBE holds", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v4.7", "--choices", "1", "--format", "json");
+    expect(r.err).toBe("");
+    const run = (JSON.parse(r.out) as { runs: { violations: { invariant: string }[]; devices: Record<string, unknown>[] }[] }).runs[0];
+    expect(run?.devices.find((d) => d["name"] === "0000:01:00.0")?.["dmaOps"]).toBe("iommu");
+    expect(run?.violations.map((v) => v.invariant)).not.toContain("I-PROBE");
+  });
+
+  it("choice 0 is the recorded order: the I-PROBE counterexample carries its choice list", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v4.7", "--choices", "0", "--format", "json");
+    expect(r.code).toBe(1);
+    const v = (JSON.parse(r.out) as { runs: { violations: { invariant: string; choices: number[] | null }[] }[] }).runs[0]?.violations ?? [];
+    expect(v.map((x) => [x.invariant, x.choices])).toEqual([["I-PROBE", [0]]]);
+  });
+
+  it("a choice out of range is exit 2 naming its position and the choice point", async () => {
+    const r = await dmasim("run", "seed", "--profile", "v4.7", "--choices", "2");
+    expect(r).toEqual({
+      code: 2,
+      out: "",
+      err: "dmasim: --choices: choices[0]: choice 2 at position 0 is out of range: that link-order choice point (link-order:subsys) has 2 options (acpi_init, arm_smmu_init)\n",
+    });
+  });
+});
+
 describe("dmasim boot", () => {
   it("a QEMU virt board under v6.1: Debian's driver set, e1000e behind the SMMU with a DMA domain", async () => {
     const r = await dmasim("boot", "--qemu", "-M virt,iommu=smmuv3 -device e1000e,romfile=", "--profile", "v6.1", "--format", "json");

@@ -46,10 +46,12 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (!profiles.ok) return fail(profiles.error);
   const choices = args.choices === undefined ? null : parseChoices(args.choices);
   if (choices !== null && !choices.ok) return fail(choices.error);
-  if (choices !== null) return fail({ file: "--choices", field: null, message: "replaying a choice sequence needs the explorer, which this build of @dmasim/kernel does not have" });
   const r = runScenario(resolved.value.scenario, profiles.value, {
     file: resolved.value.file,
-    boot: args.cmdline === undefined ? {} : { cmdline: args.cmdline },
+    boot: {
+      ...(args.cmdline === undefined ? {} : { cmdline: args.cmdline }),
+      ...(choices === null ? {} : { choices: choices.value }),
+    },
   });
   if (!r.ok) return fail(r.error);
   printResult(r.value.result, args.format ?? "text", io);
