@@ -49,8 +49,11 @@ export function dmaDomainOf(ctx: DmaContext, dev: Device): IommuDomain | null {
   return ctx.era.iommuDma.dmaDomain === "default" ? iommu.getDmaDomain(dev) : iommu.getDomainForDev(dev);
 }
 
-/** The domain and initialised cookie for a DMA on `dev`, or null after tracing why (the kernel would oops). */
-export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: IommuDomain; cookie: IommuDmaCookie } | null {
+/**
+ * The domain a DMA on `dev` goes through, provided it carries an initialised iommu-dma cookie; otherwise null after
+ * tracing why (the kernel would oops). The cookie is then `cookieOf(domain)`, non-null.
+ */
+export function dmaCookieDomain(ctx: DmaContext, dev: Device): IommuDomain | null {
   const domain = dmaDomainOf(ctx, dev);
   const cookie = cookieOf(domain);
   if (domain === null || cookie === null || cookie.iovad === null) {
@@ -61,7 +64,13 @@ export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: IommuDomai
     });
     return null;
   }
-  return { domain, cookie };
+  return domain;
+}
+
+/** The domain and initialised cookie for a DMA on `dev`, or null after tracing why (the kernel would oops). */
+export function dmaCookieFor(ctx: DmaContext, dev: Device): { domain: IommuDomain; cookie: IommuDmaCookie } | null {
+  const domain = dmaCookieDomain(ctx, dev);
+  return domain === null ? null : { domain, cookie: cookieOf(domain) as IommuDmaCookie };
 }
 
 /**
@@ -100,19 +109,15 @@ export function iommuDmaAllocIova(
   } else {
     const len = pages < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1) ? roundupPow2(pages) : pages;
     if (era.pciSacFirst && limit > MASK_32 && ctx.isPci(dev, st)) {
-      const got = iovad.allocIovaFast(len, Math.floor(MASK_32 / iovad.granule), false);
-      if (got !== null) {
-        pfn = got.pfn;
-        from = got.from;
+      pfn = iovad.allocIovaFastPfn(len, Math.floor(MASK_32 / iovad.granule), false);
+      if (pfn !== 0) {
+        from = iovad.lastAllocFrom;
         limitPfn = Math.floor(MASK_32 / iovad.granule);
       }
     }
     if (pfn === 0) {
-      const got = iovad.allocIovaFast(len, limitPfn, true);
-      if (got !== null) {
-        pfn = got.pfn;
-        from = got.from;
-      }
+      pfn = iovad.allocIovaFastPfn(len, limitPfn, true);
+      if (pfn !== 0) from = iovad.lastAllocFrom;
     }
   }
   const iova = pfn * iovad.granule;
@@ -160,9 +165,9 @@ export function iommuDmaMap(
   prot: number,
   dmaMask: number,
 ): DmaAddr {
-  const found = dmaCookieFor(ctx, dev);
-  if (found === null) return DMA_MAPPING_ERROR;
-  const { domain, cookie } = found;
+  const domain = dmaCookieDomain(ctx, dev);
+  if (domain === null) return DMA_MAPPING_ERROR;
+  const cookie = domain.iovaCookie as IommuDmaCookie;
   const iovad = cookie.iovad;
   if (iovad === null || ctx.iommu === null) return DMA_MAPPING_ERROR;
   const off = iovad.offset(pa);
@@ -183,9 +188,9 @@ export function iommuDmaMap(
  * @see drivers/iommu/dma-iommu.c __iommu_dma_unmap
  */
 export function iommuDmaUnmap(ctx: DmaContext, dev: Device, dmaAddr: DmaAddr, size: number): void {
-  const found = dmaCookieFor(ctx, dev);
-  if (found === null || ctx.iommu === null) return;
-  const { domain, cookie } = found;
+  const domain = dmaCookieDomain(ctx, dev);
+  if (domain === null || ctx.iommu === null) return;
+  const cookie = domain.iovaCookie as IommuDmaCookie;
   const iovad = cookie.iovad;
   if (iovad === null) return;
   const off = iovad.offset(dmaAddr);

@@ -278,15 +278,37 @@ export class IovaDomain {
    * @see drivers/iommu/iova.c alloc_iova_fast
    */
   allocIovaFast(size: number, limitPfn: number, flushRcache: boolean): { pfn: number; from: "rcache" | "tree" } | null {
+    const pfn = this.allocIovaFastPfn(size, limitPfn, flushRcache);
+    return pfn === 0 ? null : { pfn, from: this.lastAllocFrom };
+  }
+
+  /**
+   * Where the last successful {@link allocIovaFastPfn} found its range (for the `iova-alloc` trace event).
+   */
+  lastAllocFrom: "rcache" | "tree" = "tree";
+
+  /**
+   * {@link allocIovaFast} without a result object: the first pfn, or 0 (pfn 0 is never handed out: `start_pfn >= 1`);
+   * where it came from is left in {@link lastAllocFrom}.
+   *
+   * @see drivers/iommu/iova.c alloc_iova_fast
+   */
+  allocIovaFastPfn(size: number, limitPfn: number, flushRcache: boolean): number {
     if (this.rcaches !== null) {
       const cached = this.rcaches.get(size, limitPfn + 1);
-      if (cached !== 0) return { pfn: cached, from: "rcache" };
+      if (cached !== 0) {
+        this.lastAllocFrom = "rcache";
+        return cached;
+      }
     }
     let flush = flushRcache;
     for (;;) {
       const node = this.allocIova(size, limitPfn, true);
-      if (node !== null) return { pfn: node.pfnLo, from: "tree" };
-      if (!flush || this.rcaches === null) return null;
+      if (node !== null) {
+        this.lastAllocFrom = "tree";
+        return node.pfnLo;
+      }
+      if (!flush || this.rcaches === null) return 0;
       flush = false;
       this.rcaches.freeAll();
     }

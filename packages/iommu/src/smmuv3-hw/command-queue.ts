@@ -186,7 +186,7 @@ function rangeInvalidate(s: SmmuV3State, c: SmmuCommand): ExecResult {
   }
   const asid = c.opcode === CMD_OP.TLBI_NH_VA ? asidOf(s, c.asid) : -1;
   const granuleShift = c.tg * 2 + 10;
-  let numPages = (num + 1) * 2 ** scale;
+  let numPages = (num + 1) * pow2(scale);
   const lastPage = numPages - 1;
   let firstPage = 0;
   let addr = c.addr;
@@ -201,10 +201,15 @@ function rangeInvalidate(s: SmmuV3State, c: SmmuCommand): ExecResult {
     }
     numPages -= count;
     firstPage += count;
-    addr += count * 2 ** granuleShift;
+    addr += count * pow2(granuleShift);
   }
   traceTlbi(s, c, dropped);
   return OK;
+}
+
+/** `2^n` for a small non-negative integer `n` (a shift below 31; `**` is a libm call). */
+function pow2(n: number): number {
+  return n < 31 ? 1 << n : 2 ** n;
 }
 
 /**

@@ -19,6 +19,8 @@ function pageOffset(offset: number): number {
 /** A 32-bit register read. */
 export function readRegister32(s: SmmuV3State, offset: number): number {
   const off = pageOffset(offset);
+  // The register a driver polls after every command batch, ahead of the long switch.
+  if (off === R.CMDQ_CONS) return s.cmdq.cons;
   if (off >= R.ID_REGS && off < R.ID_REGS + 0x30 && off % 4 === 0) return SMMU_ID_REG_VALUES[(off - R.ID_REGS) / 4] ?? 0;
   switch (off) {
     case R.IDR0:
@@ -129,6 +131,12 @@ function traceWrite(s: SmmuV3State, off: number, hex: string): void {
 }
 
 function store32(s: SmmuV3State, off: number, v: number): void {
+  // The register written for every command batch, ahead of the long switch.
+  if (off === R.CMDQ_PROD) {
+    s.cmdq.prod = v;
+    consumeCommands(s);
+    return;
+  }
   switch (off) {
     case R.CR0:
       s.cr0 = v;
