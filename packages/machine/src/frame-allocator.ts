@@ -11,6 +11,7 @@ export interface FrameAllocation {
   readonly owner: string;
 }
 
+/** The range of simulated RAM a {@link FrameAllocator} carves its frames from. */
 export interface FrameAllocatorOptions {
   /** First byte the allocator may hand out. */
   readonly base: PhysAddr;

@@ -46,7 +46,11 @@ export const PcieSlot = { FLAGS_SLOT: 0x0100, SLTCAP_HPC: 0x0040 } as const;
 
 /** Standard and PCIe configuration space sizes (`PCI_CFG_SPACE_SIZE`, `PCI_CFG_SPACE_EXP_SIZE`). */
 export const PCI_CFG_SPACE_SIZE = 0x100;
-/** @see PCI_CFG_SPACE_SIZE */
+/**
+ * `PCI_CFG_SPACE_EXP_SIZE`: the 4 KiB configuration space of a PCIe function (extended capabilities from 0x100).
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_CFG_SPACE_EXP_SIZE
+ */
 export const PCI_CFG_SPACE_EXP_SIZE = 0x1000;
 
 /** `PCI_STATUS_CAP_LIST`: the capability list pointer at 0x34 is valid. */
