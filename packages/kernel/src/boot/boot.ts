@@ -35,7 +35,7 @@ import { registerInitcalls, scenarioInitcallName } from "./initcalls";
 import { Kernel, type DmasimEvent } from "./kernel";
 import { createDmaLayer } from "./layers";
 import { runAction } from "./actions";
-import { ChoiceContext, injectFaults } from "./choice-boot";
+import { ChoiceContext, choiceSettingsOf } from "./choice-boot";
 import { ReplayChooser, type ChoiceError, type ChoiceSettings, type Chooser } from "./choices";
 
 /** A probe failure injected by the caller (the explorer): `times` calls of `driver` on `device` fail with `errno`. */
@@ -105,17 +105,7 @@ export interface BootError {
 
 /** The choice settings of a boot: explicit ones, else the scenario's `explore` block, with `inject` on top. */
 function choiceSettings(options: BootOptions): ChoiceSettings {
-  if (options.choiceSettings !== undefined) return options.choiceSettings;
-  const e = options.scenario?.explore;
-  const faults = options.inject !== undefined ? injectFaults(options.inject) : (e?.faults?.errnos ?? [-12]).map((errno) => ({ errno, max: e?.faults?.max ?? 0 }));
-  return {
-    ...(e?.orderable === undefined ? {} : { orderable: e.orderable }),
-    ...(e?.raceActions === undefined ? {} : { raceActions: e.raceActions }),
-    ...(e?.asyncPreemption === undefined ? {} : { asyncPreemption: e.asyncPreemption }),
-    faults,
-    ...(options.inject === undefined && e?.faults !== undefined ? { maxFaults: e.faults.max } : {}),
-    ...(options.inject === undefined && e?.faults?.devices !== undefined ? { faultDevices: e.faults.devices } : {}),
-  };
+  return options.choiceSettings ?? choiceSettingsOf(options.scenario?.explore, options.inject);
 }
 
 /** The initcall names of the scenario's built-in drivers, per level (always orderable). */

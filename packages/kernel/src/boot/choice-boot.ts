@@ -5,6 +5,7 @@
  * fixed default path.
  */
 import { Errno, errnoName, INITCALL_LEVELS, type InitcallTable, type LinkOrder, type WorkItem } from "@dmasim/driver-core";
+import type { ExploreSpec } from "../scenario/schema";
 import type { ChoicePoint, ChoiceSettings, Chooser } from "./choices";
 import type { Kernel } from "./kernel";
 
@@ -151,4 +152,20 @@ export function injectFaults(inject: { readonly enomem?: number; readonly defer?
     { errno: -Errno.ENOMEM, max: Math.max(0, Math.trunc(inject.enomem ?? 0)) },
     { errno: -Errno.EPROBE_DEFER, max: Math.max(0, Math.trunc(inject.defer ?? 0)) },
   ].filter((f) => f.max > 0);
+}
+
+/**
+ * The choice settings of a scenario's `explore` block; `inject` (the explorer's option) replaces its fault budget.
+ * Without either, no faults are injected.
+ */
+export function choiceSettingsOf(e: ExploreSpec | undefined, inject?: { readonly enomem?: number; readonly defer?: number }): ChoiceSettings {
+  const faults = inject !== undefined ? injectFaults(inject) : (e?.faults?.errnos ?? [-Errno.ENOMEM]).map((errno) => ({ errno, max: e?.faults?.max ?? 0 }));
+  return {
+    ...(e?.orderable === undefined ? {} : { orderable: e.orderable }),
+    ...(e?.raceActions === undefined ? {} : { raceActions: e.raceActions }),
+    ...(e?.asyncPreemption === undefined ? {} : { asyncPreemption: e.asyncPreemption }),
+    faults,
+    ...(inject === undefined && e?.faults !== undefined ? { maxFaults: e.faults.max } : {}),
+    ...(inject === undefined && e?.faults?.devices !== undefined ? { faultDevices: e.faults.devices } : {}),
+  };
 }
