@@ -8,6 +8,22 @@ function ram(): PhysicalMemory {
 }
 
 describe("PhysicalMemory", () => {
+  it("pageWords is the storage read32/write32 use: null off RAM and for an unwritten page unless writing", () => {
+    const m = ram();
+    expect(m.pageWords(0x1000, true)).toBeNull();
+    expect(m.pageWords(0x4000_3010, false)).toBeNull();
+    expect(m.residentPages).toBe(0);
+    const w = m.pageWords(0x4000_3010, true) as Uint32Array;
+    expect(m.residentPages).toBe(1);
+    expect(w.length).toBe(1024);
+    w[(0x4000_3010 & 0xfff) >>> 2] = 0x0fc0_2046;
+    w[((0x4000_3014 & 0xfff) >>> 2)] = 0xffff_ffff;
+    expect(m.read32(0x4000_3010)).toBe(0x0fc0_2046);
+    expect(m.read64(0x4000_3010)).toBe(0xffff_ffff_0fc0_2046n);
+    expect(m.write32(0x4000_3ffc, 0x1234_5678)).toBe(true);
+    expect(m.pageWords(0x4000_3000, false)?.[1023]).toBe(0x1234_5678);
+  });
+
   it("reads back little-endian values of every width, across a page boundary too", () => {
     const m = ram();
     expect(m.write32(0x4000_0ffe, 0xdeadbeef)).toBe(true);

@@ -30,6 +30,14 @@ export interface PhysicalMemoryPort {
   readBytes(pa: PhysAddr, len: number): Uint8Array | null;
   /** Writes all bytes, or none (and returns `false`) if any byte is unbacked. */
   writeBytes(pa: PhysAddr, bytes: Uint8Array): boolean;
+  /**
+   * Optional fast path for word-sized bulk access (queue entries, descriptors): the 32-bit little-endian words of the
+   * 4 KiB page holding `pa`, the same storage {@link read32}/{@link write32} use, indexed by `(pa & 0xfff) >>> 2`.
+   * `null` when the page is not RAM, or, with `forWrite` false, when it has never been written (it then reads as
+   * zero). With `forWrite` the page is backed from now on, as a write would make it. Callers fall back to the 32-bit
+   * accessors when a port does not offer it or returns `null`.
+   */
+  pageWords?(pa: PhysAddr, forWrite: boolean): Uint32Array | null;
 }
 
 /** A RAM region of the board's memory map. */
@@ -141,6 +149,12 @@ export class PhysicalMemory implements PhysicalMemoryPort {
       if (this.isBacked(pa, 4)) return 0;
     }
     return this.#readSlow(pa, 4);
+  }
+
+  pageWords(pa: PhysAddr, forWrite: boolean): Uint32Array | null {
+    const pfn = frameOf(pa);
+    const page = forWrite ? this.#pageForWrite(pfn) : this.#lookup(pfn);
+    return page === undefined ? null : page.words;
   }
 
   read64(pa: PhysAddr): bigint | null {

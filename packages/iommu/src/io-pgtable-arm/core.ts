@@ -158,8 +158,17 @@ export class LpaeCore {
    */
   setPte(t: PgTable | undefined, pa: number, idx: number, lo: number, hi: number): void {
     const ptep = pa + idx * 8;
-    this.mem.write32(ptep, lo);
-    this.mem.write32(ptep + 4, hi);
+    // An aligned descriptor has both halves in one page: store them straight into it when the memory
+    // offers that (the same bytes two write32 calls would store).
+    const page = (ptep & 7) === 0 ? (this.mem.pageWords?.(ptep, true) ?? null) : null;
+    if (page !== null) {
+      const w = (ptep & 0xfff) >>> 2;
+      page[w] = lo;
+      page[w + 1] = hi;
+    } else {
+      this.mem.write32(ptep, lo);
+      this.mem.write32(ptep + 4, hi);
+    }
     if (t !== undefined && idx < t.entries) {
       t.words[idx * 2] = lo;
       t.words[idx * 2 + 1] = hi;

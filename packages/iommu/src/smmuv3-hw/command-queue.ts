@@ -37,10 +37,13 @@ export function consumeCommands(s: SmmuV3State): void {
     if (((s.gerror ^ s.gerrorn) & GERROR.CMDQ_ERR) !== 0) break;
     const index = queueIndex(q.cons, q.log2size);
     const addr = queueEntryAddress(base, q.cons, q.log2size, COMMAND_ENTRY_SIZE);
-    const w0 = memory.read32(addr);
-    const w1 = memory.read32(addr + 4);
-    const w2 = memory.read32(addr + 8);
-    const w3 = memory.read32(addr + 12);
+    // A command is 16-byte aligned, so within one page: read it straight from the page when the memory offers it.
+    const page = (addr & 15) === 0 ? (memory.pageWords?.(addr, false) ?? null) : null;
+    const i = (addr & 0xfff) >>> 2;
+    const w0 = page !== null ? (page[i] as number) : memory.read32(addr);
+    const w1 = page !== null ? (page[i + 1] as number) : memory.read32(addr + 4);
+    const w2 = page !== null ? (page[i + 2] as number) : memory.read32(addr + 8);
+    const w3 = page !== null ? (page[i + 3] as number) : memory.read32(addr + 12);
     if (w0 === BUS_ERROR || w1 === BUS_ERROR || w2 === BUS_ERROR || w3 === BUS_ERROR) {
       error = CERROR.ABT;
       s.emit({
