@@ -77,16 +77,16 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .addOption(profileOption())
     .option("--max-states <n>", "state budget")
     .option("--seed <s>", "random exploration with this seed")
-    .option("--workers <n>", "worker threads", "1")
+    .option("--workers <n>", "worker threads (results are the same for any number)")
     .addOption(formatOption())
     .option("-o, --out <dir>", "also write report.html, report.md, report.json here")
-    .action(async (scenario: string, opts: { profile?: string[]; maxStates?: string; seed?: string; workers: string; format: OutputFormat; out?: string }) => {
+    .action(async (scenario: string, opts: { profile?: string[]; maxStates?: string; seed?: string; workers?: string; format: OutputFormat; out?: string }) => {
       exit(
         await exploreCommand(
           {
             scenario,
             format: opts.format,
-            workers: opts.workers,
+            ...(opts.workers === undefined ? {} : { workers: opts.workers }),
             ...(opts.profile === undefined ? {} : { profiles: opts.profile }),
             ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }),
             ...(opts.seed === undefined ? {} : { seed: opts.seed }),

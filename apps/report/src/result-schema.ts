@@ -74,7 +74,8 @@ const exploration = z.strictObject({
   prunedByReduction: nat,
   runs: nat,
   naiveOrderings: z.string().regex(/^(\d+|unknown)$/),
-  violatingRuns: z.array(z.strictObject({ invariant: z.string(), runs: nat })),
+  violated: z.array(z.strictObject({ invariant: z.string(), devices: nat })),
+  invariantsHeld: z.array(z.string()),
 });
 const run = z.strictObject({
   profile: z.string(),

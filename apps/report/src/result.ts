@@ -87,10 +87,12 @@ export interface ExplorationResult {
   readonly duplicateStates: number;
   readonly prunedByReduction: number;
   readonly runs: number;
-  /** The naive number of orderings (a decimal string: it can exceed 2^53). */
+  /** The naive number of orderings without reduction (a decimal string: it can exceed 2^53; `unknown` if not finite). */
   readonly naiveOrderings: string;
-  /** Violating orderings per invariant. */
-  readonly violatingRuns: readonly { readonly invariant: string; readonly runs: number }[];
+  /** Invariants some explored run violated, with the number of devices a counterexample names. */
+  readonly violated: readonly { readonly invariant: string; readonly devices: number }[];
+  /** Invariants no explored run violated. */
+  readonly invariantsHeld: readonly string[];
 }
 
 /** One profile's boot of the scenario. */

@@ -64,3 +64,12 @@ export function interestingDevice(cells: readonly (DeviceResult | undefined)[]):
   if (keys.size > 1) return true;
   return cells.some((d) => d !== undefined && (d.driver !== null || d.iommu !== null || d.dma.length > 0 || d.deferrals > 0 || d.leaks.length > 0 || d.iommuGroup !== null));
 }
+
+/**
+ * The command that replays a counterexample: `dmasim run SCENARIO --profile P --choices 0,2,1` (no `--choices` when
+ * the list is empty: the scenario's own order). A scenario name with characters a shell treats specially is quoted.
+ */
+export function replayCommand(scenario: string, profile: string, choices: readonly number[]): string {
+  const quote = (s: string): string => (/^[A-Za-z0-9._\/:+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  return `dmasim run ${quote(scenario)} --profile ${quote(profile)}${choices.length === 0 ? "" : ` --choices ${choices.join(",")}`}`;
+}

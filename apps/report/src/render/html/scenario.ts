@@ -10,6 +10,7 @@ import type { RunResult, ScenarioResult, ViolationResult } from "../../result";
 import { counterexampleAnchor, summaryOf } from "../../summary";
 import { topologyDot } from "../../topology/dot";
 import { renderTopologySvg } from "../../topology/render";
+import { replayCommand } from "../format";
 import { devicesTable } from "./devices";
 import { html, trusted, type SafeHtml } from "./escape";
 import { matrixTable } from "./matrix";
@@ -47,14 +48,14 @@ async function timelines(s: ScenarioResult, si: number): Promise<SafeHtml> {
   return html`${parts}`;
 }
 
-async function counterexample(v: ViolationResult, anchor: string, r: RunResult, idPrefix: string): Promise<SafeHtml> {
+async function counterexample(v: ViolationResult, anchor: string, r: RunResult, idPrefix: string, scenario: string): Promise<SafeHtml> {
   const svg = v.sequence.steps.length === 0 ? "" : await renderSequenceSvg(v.sequence, idPrefix);
   const evidence = v.trace.map((t) => html`<li value="${t.seq}"><code>#${t.seq}</code> ${t.event}</li>`);
   return html`<article class="cx" id="${anchor}" data-invariant="${v.invariant}" data-profile="${r.profile}">
 <h4>${v.invariant} under ${r.label} on <code>${v.device ?? "-"}</code></h4>
 <p>${v.message}</p>
 <ol class="evidence">${evidence}</ol>
-${v.choices === null ? "" : html`<p class="mono">replay: dmasim run SCENARIO --profile ${r.profile} --choices ${v.choices.join(",")}</p>`}
+${v.choices === null ? "" : html`<p class="mono">replay: ${replayCommand(scenario, r.profile, v.choices)}</p>`}
 ${svg === "" ? "" : html`<figure class="sequence">${trusted(svg)}<figcaption>The counterexample in order: each step on the layer that acted; evidence in red.</figcaption></figure>`}
 </article>`;
 }
@@ -67,7 +68,7 @@ async function counterexamples(s: ScenarioResult, si: number): Promise<SafeHtml>
       const k = (seen.get(v.invariant) ?? 0) + 1;
       seen.set(v.invariant, k);
       const base = counterexampleAnchor(si, ri, v.invariant);
-      parts.push(await counterexample(v, k === 1 ? base : `${base}-${k}`, r, `s${si}-r${ri}-v${vi}`));
+      parts.push(await counterexample(v, k === 1 ? base : `${base}-${k}`, r, `s${si}-r${ri}-v${vi}`, s.scenario));
     }
   }
   return parts.length === 0 ? html`<p class="o-ok">No invariant violated under any profile.</p>` : html`${parts}`;
@@ -77,9 +78,9 @@ async function exploration(s: ScenarioResult, si: number): Promise<SafeHtml> {
   const rows = s.runs.flatMap((r) => (r.exploration === null ? [] : [{ profile: r.profile, exploration: r.exploration }]));
   if (rows.length === 0) return html``;
   const svg = await renderExplorerSvg(rows, `s${si}-explore`);
-  const trs = rows.map(({ profile, exploration: e }) => html`<tr><th scope="row">${profile}</th><td>${e.mode}${e.complete ? "" : " (budget reached)"}</td><td class="n">${e.statesVisited}</td><td class="n">${e.distinctStates}</td><td class="n">${e.duplicateStates}</td><td class="n">${e.prunedByReduction}</td><td class="n">${e.runs}</td><td class="n">${e.naiveOrderings}</td><td>${e.violatingRuns.map((v) => `${v.invariant}: ${v.runs}`).join(", ")}</td></tr>`);
+  const trs = rows.map(({ profile, exploration: e }) => html`<tr><th scope="row">${profile}</th><td>${e.mode}${e.complete ? "" : " (budget reached)"}</td><td class="n">${e.statesVisited}</td><td class="n">${e.distinctStates}</td><td class="n">${e.duplicateStates}</td><td class="n">${e.prunedByReduction}</td><td class="n">${e.runs}</td><td class="n">${e.naiveOrderings}</td><td>${e.violated.length === 0 ? "none" : e.violated.map((v) => `${v.invariant} (${v.devices})`).join(", ")}</td></tr>`);
   return html`<h3>Exploration</h3>
-<table class="explore"><thead><tr><th>profile</th><th>mode</th><th>states visited</th><th>distinct</th><th>duplicates</th><th>pruned (POR)</th><th>runs</th><th>naive orderings</th><th>violating runs</th></tr></thead><tbody>${trs}</tbody></table>
+<table class="explore"><thead><tr><th>profile</th><th>mode</th><th>states visited</th><th>distinct</th><th>duplicates</th><th>pruned (POR)</th><th>runs</th><th>naive orderings</th><th>violated (devices)</th></tr></thead><tbody>${trs}</tbody></table>
 <figure class="explorer">${trusted(svg)}<figcaption>Explorer statistics per profile (log scale).</figcaption></figure>`;
 }
 

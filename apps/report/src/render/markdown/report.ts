@@ -5,7 +5,7 @@
  */
 import type { ExplorationResult, ScenarioResult } from "../../result";
 import { summaryOf, type SummaryMatrix } from "../../summary";
-import { deviceCellKey, deviceNamesAcross, formatDma, formatGroup, formatStreamIds, interestingDevice } from "../format";
+import { deviceCellKey, deviceNamesAcross, formatDma, formatGroup, formatStreamIds, interestingDevice, replayCommand } from "../format";
 import { mdCode, mdEscape, mdTable } from "./escape";
 
 function summaryTable(m: SummaryMatrix): string {
@@ -40,7 +40,7 @@ function devicesTable(s: ScenarioResult): string {
 function explorationLines(profile: string, e: ExplorationResult): string[] {
   return [
     `- ${mdEscape(profile)}: ${e.mode}${e.complete ? "" : " (budget reached)"}, ${e.statesVisited} states visited, ${e.distinctStates} distinct, ${e.duplicateStates} duplicates, ${e.prunedByReduction} pruned by reduction, ${e.runs} runs of ${mdEscape(e.naiveOrderings)} naive orderings` +
-      (e.violatingRuns.length === 0 ? "" : `; violating runs: ${e.violatingRuns.map((v) => `${mdEscape(v.invariant)} ${v.runs}`).join(", ")}`),
+      (e.violated.length === 0 ? "; no invariant violated" : `; violated: ${e.violated.map((v) => `${mdEscape(v.invariant)} (${v.devices} device${v.devices === 1 ? "" : "s"})`).join(", ")}`),
   ];
 }
 
@@ -62,7 +62,7 @@ function scenarioSection(s: ScenarioResult, index: number): string {
     for (const { r, v } of violations) {
       out.push(`**${mdEscape(v.invariant)}** under ${mdEscape(r.profile)} on \`${(v.device ?? "-").replace(/`/g, "'")}\`: ${mdEscape(v.message)}`, "");
       const lines = v.trace.map((t) => `#${t.seq} ${t.event}`);
-      if (v.choices !== null) lines.push(`replay: --choices ${v.choices.join(",")}`);
+      if (v.choices !== null) lines.push(`replay: ${replayCommand(s.scenario, r.profile, v.choices)}`);
       out.push(mdCode(lines), "");
     }
   }
