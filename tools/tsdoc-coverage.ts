@@ -19,7 +19,7 @@ const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const PACKAGES = ["driver-core", "firmware", "machine", "pci", "iommu", "dma-mapping", "kernel"] as const;
 
 /** One public entry point: the package, its subpath and the source file behind it. */
-interface EntryPoint {
+export interface EntryPoint {
   readonly pkg: string;
   readonly subpath: string;
   readonly file: string;
@@ -72,8 +72,16 @@ function location(decl: ts.Declaration | undefined): string {
 }
 
 /** Every gap in the given packages (all when `only` is empty). */
-export function tsdocGaps(options: { readonly only?: readonly string[]; readonly see?: boolean; readonly members?: boolean } = {}): TsdocGap[] {
-  const entries = entryPoints(options.only ?? []);
+export function tsdocGaps(
+  options: {
+    readonly only?: readonly string[];
+    readonly see?: boolean;
+    readonly members?: boolean;
+    /** Check these entry points instead of the packages' (for tests). */
+    readonly entries?: readonly EntryPoint[];
+  } = {},
+): TsdocGap[] {
+  const entries = options.entries ?? entryPoints(options.only ?? []);
   const base = ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.base.json"), {}, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: () => undefined,
