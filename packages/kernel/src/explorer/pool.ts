@@ -3,11 +3,12 @@
  * the units (subtrees) or random runs the main thread hands it, one at a time; the main thread merges the results in
  * unit order, so the report does not depend on how many workers there are or which finished first.
  *
- * The worker runs this very module: from the TypeScript sources (vitest, tsx) it is started with the tsx loader and
- * the `@dmasim/source` condition; from the built package it is the bundle file itself (`dist/index.js`), whose top
- * level starts the worker loop when it finds the explorer's `workerData`.
+ * The worker runs this very module: from the TypeScript sources (vitest, tsx) through a bootstrap that registers the
+ * tsx loader, with the `@dmasim/source` condition; from the built package it is the bundle file itself
+ * (`dist/index.js`), whose top level starts the worker loop when it finds the explorer's `workerData`.
  */
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { ChoiceSettings } from "../boot/choices";
 import { PROFILES, type ProfileName } from "../profiles";
@@ -85,17 +86,21 @@ function isWorkerInit(d: unknown): d is WorkerInit {
 
 if (!isMainThread && isWorkerInit(workerData)) workerMain(workerData);
 
-/** How to start a worker running this module: the tsx loader from sources, plain from the built bundle. */
-function workerSpec(): { url: URL; execArgv: string[] } {
+/**
+ * How to start a worker running this module: the built bundle directly; the TypeScript source through a small
+ * bootstrap that registers tsx's ESM hooks in the worker (hooks registered with `--import` on the main thread do not
+ * reach workers on Node 20) and imports this file, with the `@dmasim/source` condition for the sibling packages.
+ */
+function workerSpec(): { script: URL | string; eval: boolean; execArgv: string[] } {
   const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith(".ts")) return { url: self, execArgv: [] };
-  let tsx = "tsx";
-  try {
-    tsx = new URL(`file://${createRequire(import.meta.url).resolve("tsx")}`).href;
-  } catch {
-    // fall back to resolving `tsx` from the working directory
-  }
-  return { url: self, execArgv: ["--conditions=@dmasim/source", "--import", tsx] };
+  if (!self.pathname.endsWith(".ts")) return { script: self, eval: false, execArgv: [] };
+  const api = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const code = [
+    `import(${JSON.stringify(api)})`,
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`,
+    `.catch((e) => { setImmediate(() => { throw e; }); });`,
+  ].join("");
+  return { script: code, eval: true, execArgv: ["--conditions=@dmasim/source"] };
 }
 
 /** A started worker. */
@@ -108,7 +113,7 @@ export interface ExplorerWorker {
 export function startWorker(scenario: Scenario, profile: ProfileName, settings: ChoiceSettings): ExplorerWorker {
   const spec = workerSpec();
   const init: WorkerInit = { kind: WORKER_KIND, scenario, profile, settings };
-  const w = new Worker(spec.url, { workerData: init, execArgv: spec.execArgv });
+  const w = new Worker(spec.script, { workerData: init, execArgv: spec.execArgv, eval: spec.eval });
   let pending: { resolve: (m: JobMessage) => void; reject: (e: Error) => void; progress: (m: JobMessage) => void } | null = null;
   w.on("message", (m: JobMessage) => {
     if (pending === null) return;

@@ -16,6 +16,7 @@
  * subset of the current one (otherwise it is explored again, with the intersection stored), so matching never drops
  * a transition the earlier visit slept on.
  */
+import { footprints, privateItems, type StepTouch } from "./state";
 import { checkRun, executeRun, mergeFound, StopRun, type FoundViolation, type PointView, type RunSetup } from "./run";
 
 /** The result of exploring one unit (plain data: it crosses worker boundaries). */
@@ -27,6 +28,8 @@ export interface UnitResult {
   readonly runs: number;
   readonly complete: boolean;
   readonly found: readonly FoundViolation[];
+  /** How the runs ended: `done`, `state seen`, `all asleep`, `budget`. */
+  readonly ends: Readonly<Record<string, number>>;
 }
 
 type Touch = readonly string[] | null; // null: touches everything
@@ -71,8 +74,15 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
   let pruned = 0;
   let runs = 0;
   let complete = true;
+  const ends: Record<string, number> = {};
+  /** Async items private to themselves (from the unit's first complete run). */
+  let alone: Set<string> | null = null;
   let runPath: readonly number[] = prefix;
   const overBudget = (): boolean => live.statesVisited >= budget;
+  // one run of the unit's default path first: the footprints of its work items
+  const probe = executeRun(setup, (view) => (view.index < prefix.length ? (prefix[view.index] as number) : 0));
+  runs++;
+  alone = probe.kind === "done" ? privateItems(footprints(probe.result.kernel, probe.result.trace)) : new Set();
 
   /** A fresh state: returns whether to keep exploring it (records it). */
   const arrive = (key: string, sleep: ReadonlySet<string>): boolean => {
@@ -96,15 +106,19 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
     const fresh = runPath.length; // the first point of this run not replayed
     let parent: NodeRec | null = stack[stack.length - 1] ?? null;
     let parentChoice = fresh > prefix.length ? (runPath[fresh - 1] as number) : -1;
-    const finishEdge = (view: PointView | null, touchNow: Touch): ReadonlyMap<string, Touch> => {
+    const finishEdge = (view: PointView | null, step: StepTouch): ReadonlyMap<string, Touch> => {
       // the step from `parent` via `parentChoice` ends here: record its touch, derive the child's sleep set
       if (parent === null || parentChoice < 0) return new Map();
       const label = parent.labels[parentChoice] as string;
       const endsAtSchedule = view === null || view.point.kind === "schedule";
-      const touch: Touch = porLabel(parent.kind, label) && endsAtSchedule ? touchNow : null;
+      const por = porLabel(parent.kind, label) && endsAtSchedule;
+      // the option's own transition: the work item it picked (or, for "boot", the boot thread's whole step)
+      const touch: Touch = por ? (label === "boot" ? step.all : (step.first ?? step.all)) : null;
+      // everything executed since the choice, for what stays asleep in the child
+      const executed: Touch = por ? step.all : null;
       const child = new Map<string, Touch>();
       if (view !== null && view.point.kind === "schedule" && parent.kind === "schedule") {
-        for (const [l, t] of [...parent.sleep, ...parent.done.map((d) => [d.label, d.touch] as const)]) if (independent(t, touch)) child.set(l, t);
+        for (const [l, t] of [...parent.sleep, ...parent.done.map((d) => [d.label, d.touch] as const)]) if (independent(t, executed)) child.set(l, t);
       }
       parent.done.push({ label, touch });
       return child;
@@ -125,6 +139,17 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
         else options.push(i);
       });
       if (options.length === 0) throw new StopRun("all asleep");
+      if (view.point.kind === "schedule" && alone !== null && options.length > 1) {
+        const i = options.find((o) => {
+          const l = view.point.labels[o] as string;
+          return l.startsWith("async/") && !l.includes("#") && alone?.has(l.slice("async/".length)) === true;
+        });
+        if (i !== undefined) {
+          pruned += options.length - 1;
+          options.length = 0;
+          options.push(i);
+        }
+      }
       const path = parent === null ? runPath.slice(0, fresh) : [...parent.path, parentChoice];
       const rec: NodeRec = { path, kind: view.point.kind, labels: view.point.labels, options, next: 1, sleep, done: [] };
       stack.push(rec);
@@ -133,6 +158,8 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
       return parentChoice;
     };
     const end = executeRun(setup, policy);
+    const why = end.kind === "done" ? "done" : end.reason;
+    ends[why] = (ends[why] ?? 0) + 1;
     if (end.kind === "done") {
       finishEdge(null, end.observer.takeTouch());
       const key = end.observer.stateKey(end.result.kernel, null, "");
@@ -153,7 +180,7 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
     if (next === null) break;
     runPath = next;
   }
-  return { keys: [...visited.keys()], statesVisited: live.statesVisited, duplicateStates: duplicates, prunedByReduction: pruned, runs, complete, found: [...found.values()] };
+  return { keys: [...visited.keys()], statesVisited: live.statesVisited, duplicateStates: duplicates, prunedByReduction: pruned, runs, complete, found: [...found.values()], ends };
 }
 
 /** splitmix32: a small seeded PRNG (deterministic across platforms). */

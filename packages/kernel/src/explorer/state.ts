@@ -110,6 +110,16 @@ function smmuTouch(r: Readonly<Record<string, unknown>>, smmu: string): string |
 }
 
 /**
+ * What a step touched: everything between two choice points (`all`), and, when the step began by running a work
+ * item, what that item alone touched (`first`); work that ran after it without a choice (the only ready item) is
+ * a step of its own.
+ */
+export interface StepTouch {
+  readonly all: readonly string[];
+  readonly first: readonly string[] | null;
+}
+
+/**
  * Follows one run's trace between choice points: entity histories, the running-work stack, and the resources
  * touched since the last choice point.
  */
@@ -124,6 +134,9 @@ export class RunObserver {
   /** Resources allocated within the current step (private to it, so not a conflict with any other step). */
   #fresh = new Set<string>();
   #smmuAlias: Map<string, string> | null = null;
+  /** The touch of the first work item that ran to completion in the current step, at the step's own depth. */
+  #firstItem: string[] | null = null;
+  #segmentDepth = 0;
 
   #canonSmmu(k: Kernel, name: string): string {
     if (this.#smmuAlias === null || this.#smmuAlias.size < k.smmuDeviceNames.size) {
@@ -140,11 +153,14 @@ export class RunObserver {
   }
 
   /** Folds the records emitted since the last call. */
-  advance(k: Kernel, records: readonly TraceRecord<DmasimEvent>[]): void {
-    for (; this.#next < records.length; this.#next++) {
+  advance(k: Kernel, records: readonly TraceRecord<DmasimEvent>[], end: number = records.length): void {
+    for (; this.#next < end; this.#next++) {
       const r = records[this.#next] as TraceRecord<DmasimEvent> & Record<string, unknown>;
       if (r.type === "work-start") this.#running.push(String(r["work"]));
-      else if (r.type === "work-end") this.#running.pop();
+      else if (r.type === "work-end") {
+        this.#running.pop();
+        if (this.#firstItem === null && this.#running.length === this.#segmentDepth) this.#firstItem = this.#current();
+      }
       if (SKIPPED.has(r.type)) continue;
       if (r.type === "iommu-group-alloc") this.#fresh.add(`group#${r["group"]}`);
       else if (r.type === "iommu-domain-alloc") this.#fresh.add(`domain#${r["domain"]}`);
@@ -183,11 +199,18 @@ export class RunObserver {
   }
 
   /** The resources touched since the last call (sorted), and resets them. */
-  takeTouch(): readonly string[] {
-    const t = [...this.#touch].filter((x) => !this.#fresh.has(x)).sort();
+  takeTouch(): StepTouch {
+    const all = this.#current();
+    const first = this.#firstItem;
     this.#touch = new Set();
     this.#fresh = new Set();
-    return t;
+    this.#firstItem = null;
+    this.#segmentDepth = this.#running.length;
+    return { all, first };
+  }
+
+  #current(): string[] {
+    return [...this.#touch].filter((x) => !this.#fresh.has(x)).sort();
   }
 
   /** The canonical key of the state at `point` (or at the end of the run, `point` null). */
@@ -217,4 +240,71 @@ export class RunObserver {
     parts.push(named.join(";"), anon.join(";"), commuting.join(";"));
     return parts.join("\n");
   }
+}
+
+/** The footprints of one finished run: each work item's (by name) and the boot thread's steps in between. */
+export interface RunFootprints {
+  /** Per work name: what it touched, and the record index where it was first queued. */
+  readonly items: ReadonlyMap<string, { readonly touch: ReadonlySet<string>; readonly queuedAt: number }>;
+  /** The boot thread outside work items, cut at every queueing: each piece with the record index it starts at. */
+  readonly boot: readonly { readonly at: number; readonly touch: readonly string[] }[];
+}
+
+/** The footprint of every work item of a finished run and of the boot thread's steps, as {@link RunObserver} defines touch. */
+export function footprints(k: Kernel, records: readonly TraceRecord<DmasimEvent>[]): RunFootprints {
+  const o = new RunObserver();
+  const items = new Map<string, { touch: Set<string>; queuedAt: number }>();
+  const boot: { at: number; touch: readonly string[] }[] = [];
+  let depth = 0;
+  let current = "";
+  let bootStart = 0;
+  const closeBoot = (i: number): void => {
+    o.advance(k, records, i);
+    boot.push({ at: bootStart, touch: o.takeTouch().all });
+    bootStart = i;
+  };
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as TraceRecord<DmasimEvent>;
+    if (r.type === "work-queue" && !r.alreadyPending && !items.has(r.work)) {
+      items.set(r.work, { touch: new Set(), queuedAt: i });
+      if (depth === 0) closeBoot(i);
+    } else if (r.type === "work-start" && depth++ === 0) {
+      closeBoot(i);
+      current = r.work;
+    } else if (r.type === "work-end" && --depth === 0) {
+      o.advance(k, records, i + 1);
+      const entry = items.get(current) ?? { touch: new Set<string>(), queuedAt: 0 };
+      for (const x of o.takeTouch().all) entry.touch.add(x);
+      items.set(current, entry);
+      bootStart = i + 1;
+    }
+  }
+  closeBoot(records.length);
+  return { items, boot };
+}
+
+/**
+ * Work items whose footprint nothing else touches (no other work item, no boot-thread step after the item was
+ * queued) and that touch nothing global: such an item commutes with everything that can happen while it is ready,
+ * so a node where it is ready needs to explore only it (a persistent set of one). The footprints come from one run
+ * of the unit, the usual dynamic approximation.
+ */
+export function privateItems(fp: RunFootprints): Set<string> {
+  const out = new Set<string>();
+  for (const [name, item] of fp.items) {
+    if (item.touch.has(GLOBAL)) continue;
+    let alone = true;
+    for (const [other, o] of fp.items) {
+      if (other === name) continue;
+      for (const x of item.touch) if (o.touch.has(x)) alone = false;
+      if (!alone) break;
+    }
+    for (const b of fp.boot) {
+      if (!alone) break;
+      if (b.at < item.queuedAt) continue;
+      for (const x of b.touch) if (item.touch.has(x)) alone = false;
+    }
+    if (alone) out.add(name);
+  }
+  return out;
 }
