@@ -179,6 +179,8 @@ describe("a consumer project with only the tarballs", () => {
       "pci-dma-aliases.ts",
     ];
     expect(readdirSync(join(REPO_ROOT, "examples")).filter((f) => f.endsWith(".ts")).sort()).toEqual(covered);
+    const listed = readFileSync(join(REPO_ROOT, "examples", "README.md"), "utf8");
+    for (const f of covered) expect(listed, f).toContain(`\`${f}\``);
   });
 
   it("@dmasim/firmware parses QEMU 7.2's virt DTB and maps RID 0x8 through iommu-map", async () => {
