@@ -152,6 +152,21 @@ export class CmdqBatch {
   num = 0;
 }
 
+/** An empty batch: the SMMU's spare one when free (see `ArmSmmuDevice.spareBatch`), else a new one. */
+export function batchGet(smmu: ArmSmmuDevice): CmdqBatch {
+  const spare = smmu.spareBatch;
+  if (spare === null) return new CmdqBatch();
+  smmu.spareBatch = null;
+  spare.num = 0;
+  return spare;
+}
+
+/** Gives a submitted batch back for reuse. */
+export function batchPut(smmu: ArmSmmuDevice, batch: CmdqBatch): void {
+  batch.num = 0;
+  smmu.spareBatch = batch;
+}
+
 /** Makes room for one more command, issuing a full batch without a sync; returns the word index to write at. */
 function batchSlot(smmu: ArmSmmuDevice, batch: CmdqBatch): number {
   if (batch.num === CMDQ_BATCH_ENTRIES) {

@@ -121,6 +121,12 @@ interface DevmFrame {
  *
  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h struct arm_smmu_device
  */
+/** What {@link ArmSmmuDevice.spareBatch} holds (`CmdqBatch` in `cmdq.ts`, which imports this file). */
+export interface CmdqBatchSlot {
+  readonly words: number[];
+  num: number;
+}
+
 export class ArmSmmuDevice {
   readonly ctx: ArmSmmuV3Context;
   readonly dev: Device;
@@ -152,6 +158,12 @@ export class ArmSmmuDevice {
   /** `smmu->iommu`. */
   readonly iommu: IommuDevice;
   readonly #devm: DevmFrame[] = [];
+  /**
+   * A command batch no caller holds, reused by the next `arm_smmu_cmdq_batch` user (the kernel's batch lives on the
+   * stack; this spares an allocation per invalidation). Taken and given back by `cmdq.ts`; null while in use.
+   * @internal
+   */
+  spareBatch: CmdqBatchSlot | null = null;
 
   constructor(ctx: ArmSmmuV3Context, dev: Device, base: PhysAddr, iommuName: string) {
     this.ctx = ctx;

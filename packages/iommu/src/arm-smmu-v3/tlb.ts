@@ -11,7 +11,7 @@
  */
 import type { IommuIotlbGather, IoPgtableTlbOps } from "../io-pgtable-arm/index";
 import type { ArmSmmuCmdqEnt } from "./cmd";
-import { batchAddTlbiVa, batchSubmit, CmdqBatch, issueCmd, issueCmdWithSync, issueSync } from "./cmdq";
+import { batchAddTlbiVa, batchGet, batchPut, batchSubmit, issueCmd, issueCmdWithSync, issueSync } from "./cmdq";
 import type { ArmSmmuDevice } from "./device";
 import type { ArmSmmuDomain } from "./domain";
 import { ARM_SMMU_FEAT, CMDQ_TLBI_RANGE_NUM_MAX } from "./regs";
@@ -65,7 +65,7 @@ export function tlbInvRangeDomain(smmu: ArmSmmuDevice, domain: ArmSmmuDomain, io
     cmd.ttl = 4 - Math.floor((ffs(granule) - 3) / (tg - 3));
     numPages = Math.floor(size / pow2(tg));
   }
-  const batch = new CmdqBatch();
+  const batch = batchGet(smmu);
   let addr = iova;
   while (addr < end) {
     let invRange = granule;
@@ -83,6 +83,7 @@ export function tlbInvRangeDomain(smmu: ArmSmmuDevice, domain: ArmSmmuDomain, io
     addr += invRange;
   }
   batchSubmit(smmu, batch);
+  batchPut(smmu, batch);
 }
 
 /** `1 << n` for 0 <= n < 53, exact beyond 32 bits. */
