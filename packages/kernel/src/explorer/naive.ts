@@ -5,7 +5,8 @@
  *   (∏ over levels of k! for k orderable initcalls) × C(m + a, m) for m module loads racing a actions
  *   × n! × C(Y + n, n) for n async work items ordered among themselves and interleaved with the boot thread's Y
  *     yields (only when the boot thread may run ahead; else n!), ignoring when each item was queued
- *   × Σ_{j ≤ F} C(P, j)·e^j for P probe calls that may fail with one of e errnos, at most F per run.
+ *   × Σ_{j ≤ F} C(P, j)·e^j for P probe calls that may fail with one of e errnos, at most F per run
+ *   × the option counts of the default run's other scheduling points (deferred-probe work, interrupts).
  *
  * It is an upper bound of the tree's leaves (the model's real dependencies cut many), which is what the ratio
  * `runs / naive` is meant to show.
@@ -30,8 +31,10 @@ export function naiveOrderings(setup: RunSetup): number {
   let linkOrders = 1;
   let probes = 0;
   let errnos = 0;
+  let otherWork = 1;
   const end = executeRun(setup, (view) => {
     if (view.point.kind === "link-order") linkOrders *= view.point.labels.length;
+    if (view.point.kind === "schedule" && !view.point.labels.some((l) => l.startsWith("async/") || l === "boot")) otherWork *= view.point.labels.length;
     if (view.point.kind === "fault") {
       probes++;
       errnos = Math.max(errnos, view.point.labels.length - 1);
@@ -49,5 +52,5 @@ export function naiveOrderings(setup: RunSetup): number {
   const maxFaults = setup.settings.maxFaults ?? (setup.settings.faults ?? []).reduce((a, f) => a + f.max, 0);
   let faults = 0;
   for (let j = 0; j <= Math.min(maxFaults, probes); j++) faults += binomial(probes, j) * errnos ** j;
-  return linkOrders * race * factorial(asyncItems) * ahead * Math.max(1, faults);
+  return linkOrders * otherWork * race * factorial(asyncItems) * ahead * Math.max(1, faults);
 }

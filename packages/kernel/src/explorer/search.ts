@@ -12,6 +12,11 @@
  * cut by a `fault` or `race` point inside it is taken to touch everything): sleep sets are cleared at every other
  * kind of point, which is always sound.
  *
+ * **Persistent sets of one**: after the unit's first complete run, the async work items whose footprint no other
+ * work item and no later boot-thread step touches are known (`privateItems`); at a node where one is ready only it
+ * is explored (it commutes with everything that can happen meanwhile). Nodes the first run opened are trimmed the
+ * same way (keeping the option already explored).
+ *
  * **State matching with sleep sets**: a state seen before is pruned only if the sleep set it was explored with is a
  * subset of the current one (otherwise it is explored again, with the intersection stored), so matching never drops
  * a transition the earlier visit slept on.
@@ -38,7 +43,7 @@ interface NodeRec {
   readonly path: readonly number[];
   readonly kind: string;
   readonly labels: readonly string[];
-  readonly options: readonly number[];
+  options: number[];
   next: number;
   readonly sleep: ReadonlyMap<string, Touch>;
   /** Explored options' labels and touches, in exploration order. */
@@ -49,6 +54,15 @@ function independent(a: Touch, b: Touch): boolean {
   if (a === null || b === null) return false;
   for (const x of a) if (b.includes(x)) return false;
   return true;
+}
+
+/** The first option that runs a private async item (a persistent set of one), if any. */
+function firstPrivate(kind: string, labels: readonly string[], options: readonly number[], alone: ReadonlySet<string>): number | undefined {
+  if (kind !== "schedule") return undefined;
+  return options.find((o) => {
+    const l = labels[o] as string;
+    return l.startsWith("async/") && !l.includes("#") && alone.has(l.slice("async/".length));
+  });
 }
 
 function porLabel(kind: string, label: string): boolean {
@@ -65,7 +79,7 @@ export interface UnitProgress {
 /**
  * Explores every run that starts with `prefix`, up to `budget` states; calls `tick` after every run.
  */
-export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: number, tick?: (p: UnitProgress) => void): UnitResult {
+export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: number, tick?: (p: UnitProgress) => void, reduction = true): UnitResult {
   const visited = new Map<string, ReadonlySet<string>>();
   const found = new Map<string, FoundViolation>();
   const stack: NodeRec[] = [];
@@ -75,14 +89,10 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
   let runs = 0;
   let complete = true;
   const ends: Record<string, number> = {};
-  /** Async items private to themselves (from the unit's first complete run). */
+  /** Async items private to themselves (from the unit's first complete run); null until then or without reduction. */
   let alone: Set<string> | null = null;
   let runPath: readonly number[] = prefix;
   const overBudget = (): boolean => live.statesVisited >= budget;
-  // one run of the unit's default path first: the footprints of its work items
-  const probe = executeRun(setup, (view) => (view.index < prefix.length ? (prefix[view.index] as number) : 0));
-  runs++;
-  alone = probe.kind === "done" ? privateItems(footprints(probe.result.kernel, probe.result.trace)) : new Set();
 
   /** A fresh state: returns whether to keep exploring it (records it). */
   const arrive = (key: string, sleep: ReadonlySet<string>): boolean => {
@@ -108,7 +118,7 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
     let parentChoice = fresh > prefix.length ? (runPath[fresh - 1] as number) : -1;
     const finishEdge = (view: PointView | null, step: StepTouch): ReadonlyMap<string, Touch> => {
       // the step from `parent` via `parentChoice` ends here: record its touch, derive the child's sleep set
-      if (parent === null || parentChoice < 0) return new Map();
+      if (parent === null || parentChoice < 0 || !reduction) return new Map();
       const label = parent.labels[parentChoice] as string;
       const endsAtSchedule = view === null || view.point.kind === "schedule";
       const por = porLabel(parent.kind, label) && endsAtSchedule;
@@ -135,15 +145,12 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
       }
       const options: number[] = [];
       view.point.labels.forEach((l, i) => {
-        if (porLabel(view.point.kind, l) && sleep.has(l)) pruned++;
+        if (reduction && porLabel(view.point.kind, l) && sleep.has(l)) pruned++;
         else options.push(i);
       });
       if (options.length === 0) throw new StopRun("all asleep");
-      if (view.point.kind === "schedule" && alone !== null && options.length > 1) {
-        const i = options.find((o) => {
-          const l = view.point.labels[o] as string;
-          return l.startsWith("async/") && !l.includes("#") && alone?.has(l.slice("async/".length)) === true;
-        });
+      if (alone !== null && options.length > 1) {
+        const i = firstPrivate(view.point.kind, view.point.labels, options, alone);
         if (i !== undefined) {
           pruned += options.length - 1;
           options.length = 0;
@@ -160,6 +167,17 @@ export function exploreUnit(setup: RunSetup, prefix: readonly number[], budget: 
     const end = executeRun(setup, policy);
     const why = end.kind === "done" ? "done" : end.reason;
     ends[why] = (ends[why] ?? 0) + 1;
+    if (end.kind === "done" && alone === null && reduction) {
+      // the first complete run gives the work items' footprints; trim the nodes it already opened
+      alone = privateItems(footprints(end.result.kernel, end.result.trace));
+      for (const n of stack) {
+        const i = firstPrivate(n.kind, n.labels, n.options, alone);
+        if (i === undefined) continue;
+        const kept = i === n.options[0] ? [i] : [n.options[0] as number, i];
+        pruned += n.options.length - kept.length;
+        n.options = kept;
+      }
+    }
     if (end.kind === "done") {
       finishEdge(null, end.observer.takeTouch());
       const key = end.observer.stateKey(end.result.kernel, null, "");

@@ -41,7 +41,10 @@ export interface ExploreStats {
   readonly duplicateStates: number;
   /** Transitions not taken because a sleep set showed them commuting with one already explored. */
   readonly prunedByReduction: number;
-  /** Boots executed (each re-executes from the start). */
+  /**
+   * Boots the search executed (each re-executes from the start, to the end or to a state already explored); the
+   * probe boots that split the top of the tree among workers are not counted.
+   */
   readonly runs: number;
   /** Analytic count of orderings without reduction (a float; may be large). */
   readonly naiveOrderings: number;
