@@ -138,3 +138,27 @@ describe("dmasim explore: results", () => {
     expect((JSON.parse(r.out) as { runs: { exploration: { naiveOrderings: string } }[] }).runs[0]?.exploration.naiveOrderings).toBe("1180591620717411303424");
   });
 });
+
+describe("dmasim explore with the kernel's explorer", () => {
+  const real = async (args: Partial<ExploreArgs>) => {
+    const io = captureIo({ cwd: dir, env: { NO_COLOR: "1" } });
+    const code = await exploreCommand({ scenario: "seed", format: "json", ...args }, io);
+    return { code, doc: JSON.parse(io.out()) as { runs: { profile: string; exploration: { complete: boolean; violated: unknown[] }; violations: { invariant: string; device: string; choices: number[] }[] }[] } };
+  };
+
+  it("the seed's two subsys link orders: under v4.7 the recorded order violates I-PROBE, under v4.8 neither does", async () => {
+    const r = await real({ profiles: ["v4.7", "v4.8"] });
+    expect(r.code).toBe(1);
+    const [v47, v48] = r.doc.runs;
+    expect(v47?.exploration.complete).toBe(true);
+    expect(v47?.violations.map((v) => [v.invariant, v.device])).toEqual([["I-PROBE", "0000:01:00.0"]]);
+    expect(v47?.exploration.violated).toEqual([{ invariant: "I-PROBE", devices: 1 }]);
+    expect(v48?.violations).toEqual([]);
+  });
+
+  it("the same result with two workers", async () => {
+    const one = await real({ profiles: ["v4.7"], workers: "1" });
+    const two = await real({ profiles: ["v4.7"], workers: "2" });
+    expect(two.doc).toEqual(one.doc);
+  });
+});

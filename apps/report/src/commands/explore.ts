@@ -6,7 +6,7 @@
  * statistics; `-o` also writes the report. Exit 1 when a counterexample was found, 0 when every invariant held,
  * 2 on bad input.
  */
-import * as kernel from "@dmasim/kernel";
+import { explore } from "@dmasim/kernel";
 import { relative, resolve } from "node:path";
 import { EXIT_CLEAN, EXIT_USAGE, EXIT_VIOLATIONS, formatInputError, type InputError } from "../errors";
 import { exploredRun, type Explorer, type ExplorerProgress } from "../exploration";
@@ -31,15 +31,12 @@ export interface ExploreArgs {
 
 /** Seams for tests. */
 export interface ExploreDeps {
-  /** The explorer (default: the kernel package's `explore`, or none when this build lacks it). */
+  /** The explorer (default: the kernel package's `explore`; null: none, as a build without one). */
   readonly explorer?: Explorer | null;
 }
 
-/** The kernel package's explorer, when the build has one. */
-export function kernelExplorer(): Explorer | null {
-  const f: unknown = (kernel as Readonly<Record<string, unknown>>)["explore"];
-  return typeof f === "function" ? (f as Explorer) : null;
-}
+/** The kernel package's explorer. */
+export const kernelExplorer: Explorer = explore;
 
 function count(text: string | undefined, option: string, min: number, max: number): { ok: true; value: number | null } | { ok: false; error: InputError } {
   if (text === undefined) return { ok: true, value: null };
@@ -67,7 +64,7 @@ export async function exploreCommand(args: ExploreArgs, io: CliIo, deps: Explore
   if (!workers.ok) return fail(workers.error);
   const seed = count(args.seed, "--seed", 0, 2 ** 32 - 1);
   if (!seed.ok) return fail(seed.error);
-  const explorer = deps.explorer === undefined ? kernelExplorer() : deps.explorer;
+  const explorer = deps.explorer === undefined ? kernelExplorer : deps.explorer;
   if (explorer === null) return fail({ file: null, field: null, message: "the probe-order explorer is not in this build of @dmasim/kernel" });
 
   const asked = { seed: seed.value, maxStates: maxStates.value };
