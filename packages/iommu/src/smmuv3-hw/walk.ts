@@ -115,10 +115,20 @@ export function walkStage1(
           ? (inLo >>> shift) & indexMask
           : ((inLo >>> shift) | (inHi << (32 - shift))) & indexMask;
     const pteAddr = base + index * 8;
-    const lo = memory.read32(pteAddr);
-    if (lo === BUS_ERROR) return { fault: "walk-eabt", level, fetchAddr: pteAddr };
-    const hi = memory.read32(pteAddr + 4);
-    if (hi === BUS_ERROR) return { fault: "walk-eabt", level, fetchAddr: pteAddr };
+    // The descriptor's two halves from the page's words when the memory offers them (one page lookup, not two).
+    const page = (pteAddr & 7) === 0 ? (memory.pageWords?.(pteAddr, false) ?? null) : null;
+    let lo: number;
+    let hi: number;
+    if (page !== null) {
+      const w = (pteAddr & 0xfff) >>> 2;
+      lo = page[w] as number;
+      hi = page[w + 1] as number;
+    } else {
+      lo = memory.read32(pteAddr);
+      if (lo === BUS_ERROR) return { fault: "walk-eabt", level, fetchAddr: pteAddr };
+      hi = memory.read32(pteAddr + 4);
+      if (hi === BUS_ERROR) return { fault: "walk-eabt", level, fetchAddr: pteAddr };
+    }
     const type = lo & 3;
     if ((type & 1) === 0 || (level === 3 && type === 1)) break;
     if (level < 3 && type === 3) {
