@@ -58,9 +58,13 @@ function hasSummary(symbol: ts.Symbol, checker: ts.TypeChecker): boolean {
 
 function hasSee(symbol: ts.Symbol, checker: ts.TypeChecker): boolean {
   if (symbol.getJsDocTags(checker).some((t) => t.name === "see")) return true;
-  // A `{@link ...}`/prose mention of a kernel source file counts as naming what it models.
-  return /\b(drivers|kernel|arch|include|init|hw|mm)\/[\w/-]+\.[ch]\b/.test(
-    ts.displayPartsToString(symbol.getDocumentationComment(checker)),
+  // Prose naming a kernel source file, a `struct xxx`, or a C identifier in backquotes (`really_probe`,
+  // `BUS_NOTIFY_BIND_DRIVER`) also names what it models.
+  const text = ts.displayPartsToString(symbol.getDocumentationComment(checker));
+  return (
+    /\b(drivers|kernel|arch|include|init|hw|mm|lib|scripts|softmmu|system|util)\/[\w/-]+\.[ch]\b/.test(text) ||
+    /\bstruct [a-z_][a-z0-9_]*/.test(text) ||
+    /`[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_*]*(\([^`]*\))?`/.test(text)
   );
 }
 

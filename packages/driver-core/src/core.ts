@@ -49,6 +49,10 @@ export interface DriverCoreOptions {
  * const core = new DriverCore({ era: DRIVER_CORE_ERAS["v6.1"], trace });
  * const platform = core.busRegister(makePlatformBus());
  * ```
+ *
+ * @see drivers/base/core.c device_add
+ * @see drivers/base/dd.c really_probe
+ * @see drivers/base/bus.c bus_register
  */
 export class DriverCore {
   readonly era: DriverCoreEra;

@@ -18,7 +18,11 @@ export interface Fwnode {
   readonly name: string;
 }
 
-/** The key of a typed slot in a device's data area; make one per owning layer with {@link defineDeviceData}. */
+/**
+ * The key of a typed slot in a device's data area; make one per owning layer with {@link defineDeviceData}.
+ *
+ * @see include/linux/device.h struct device
+ */
 export interface DeviceDataKey<TValue> {
   readonly name: string;
   readonly id: symbol;
@@ -29,6 +33,8 @@ export interface DeviceDataKey<TValue> {
 /**
  * Declares a typed slot in the device data area, e.g. `const IOMMU = defineDeviceData<IommuDevState>("iommu")`.
  * Two keys with the same name are distinct slots.
+ *
+ * @see include/linux/device.h struct device
  */
 export function defineDeviceData<TValue>(name: string): DeviceDataKey<TValue> {
   return { name, id: Symbol(name) };
@@ -51,7 +57,11 @@ export interface DeviceInternals {
   asyncDriver: Driver | null;
 }
 
-/** What `deviceInitialize` needs. */
+/**
+ * What `deviceInitialize` needs.
+ *
+ * @see drivers/base/core.c device_initialize
+ */
 export interface DeviceSpec {
   /** `dev_name(dev)`, e.g. `"0000:01:00.0"` or `"9050000.smmuv3"`. */
   readonly name: string;

@@ -9,10 +9,18 @@ export type ReallyProbeOrdering = "v4.7" | "v4.12" | "modern";
 /** How `driver_deferred_probe_check_state` decides (absent before v4.19). */
 export type DeferredProbeCheckState = "none" | "v4.19" | "modern";
 
-/** Numbering of the `BUS_NOTIFY_*` values: the 0x1..0x8 `#define`s (v4.5–v6.2) or the later 0-based enum. */
+/**
+ * Numbering of the `BUS_NOTIFY_*` values: the 0x1..0x8 `#define`s (v4.5–v6.2) or the later 0-based enum.
+ *
+ * @see include/linux/device/bus.h BUS_NOTIFY_ADD_DEVICE
+ */
 export type BusNotifyNumbering = "define" | "enum";
 
-/** The driver-core switches of one kernel generation. */
+/**
+ * The driver-core switches of one kernel generation.
+ *
+ * @see drivers/base/dd.c really_probe
+ */
 export interface DriverCoreEra {
   /** Preset name, for traces and reports. */
   readonly name: string;

@@ -35,7 +35,11 @@ export const Errno = {
   EPROBE_DEFER: 517,
 } as const;
 
-/** The name of an errno in {@link Errno}, e.g. `"EPROBE_DEFER"`. */
+/**
+ * The name of an errno in {@link Errno}, e.g. `"EPROBE_DEFER"`.
+ *
+ * @see include/uapi/asm-generic/errno-base.h
+ */
 export type ErrnoName = keyof typeof Errno;
 
 /** One of the positive values of {@link Errno}. */

@@ -23,7 +23,11 @@ export type BusNotifyAction =
   | "UNBOUND_DRIVER"
   | "DRIVER_NOT_BOUND";
 
-/** The actions in value order (ADD_DEVICE = 0x1 … DRIVER_NOT_BOUND = 0x8). */
+/**
+ * The actions in value order (ADD_DEVICE = 0x1 … DRIVER_NOT_BOUND = 0x8).
+ *
+ * @see include/linux/device/bus.h BUS_NOTIFY_ADD_DEVICE
+ */
 export const BUS_NOTIFY_ACTIONS: readonly BusNotifyAction[] = [
   "ADD_DEVICE",
   "DEL_DEVICE",

@@ -15,7 +15,11 @@ export interface AnyTraceRecord {
   readonly time: number;
 }
 
-/** `[    1.073387]`-style time from µs, as dmesg prints it. */
+/**
+ * `[    1.073387]`-style time from µs, as dmesg prints it.
+ *
+ * @see kernel/printk/printk.c print_time
+ */
 export function formatTime(timeUs: number): string {
   const secs = Math.floor(timeUs / 1_000_000);
   const micros = String(timeUs % 1_000_000).padStart(6, "0");
@@ -296,7 +300,11 @@ export function kernelLine(e: DriverCoreEvent): string | null {
   }
 }
 
-/** The dd.c log of a trace, one line per logged event, as `[    t] text` (or bare text with `time: false`). */
+/**
+ * The dd.c log of a trace, one line per logged event, as `[    t] text` (or bare text with `time: false`).
+ *
+ * @see kernel/printk/printk.c record_print_text
+ */
 export function formatKernelLog(records: readonly AnyTraceRecord[], options: { readonly time?: boolean } = {}): string {
   const lines: string[] = [];
   for (const r of records) {

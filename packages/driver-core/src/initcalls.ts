@@ -48,7 +48,11 @@ export interface Initcall {
   readonly fn: () => number;
 }
 
-/** Link order per level: the listed names run first, in that order; the rest keep registration order. */
+/**
+ * Link order per level: the listed names run first, in that order; the rest keep registration order.
+ *
+ * @see drivers/Makefile
+ */
 export type LinkOrder = Partial<Readonly<Record<InitcallLevel, readonly string[]>>>;
 
 /** Options of {@link InitcallTable.run}. */
@@ -81,6 +85,8 @@ export interface InitcallRunReport {
  * initcalls.register({ level: "late", name: "deferred_probe_initcall", fn: () => core.deferredProbeInitcall() });
  * initcalls.run({ linkOrder: { device: ["arm_smmu_driver_init", "e1000e_init_module"] } });
  * ```
+ *
+ * @see init/main.c do_initcalls
  */
 export class InitcallTable {
   readonly #trace: TraceSink<InitcallEvent> | undefined;

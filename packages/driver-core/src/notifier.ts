@@ -124,7 +124,11 @@ export type NotifierEvent =
       readonly stopped: boolean;
     };
 
-/** Options of a {@link NotifierChain}. */
+/**
+ * Options of a {@link NotifierChain}.
+ *
+ * @see include/linux/notifier.h struct blocking_notifier_head
+ */
 export interface NotifierChainOptions<TAction, TData> {
   /** Names the chain in the trace, e.g. `"bus:platform"`. */
   readonly name: string;

@@ -21,10 +21,18 @@ export interface PlatformDeviceInfo {
   readonly driverOverride?: string;
 }
 
-/** The platform slot of the device data area. */
+/**
+ * The platform slot of the device data area.
+ *
+ * @see include/linux/platform_device.h struct platform_device
+ */
 export const PLATFORM_DEVICE = defineDeviceData<PlatformDeviceInfo>("platform");
 
-/** Options of {@link makePlatformBus}: the DMA hooks the kernel composition supplies for the era. */
+/**
+ * Options of {@link makePlatformBus}: the DMA hooks the kernel composition supplies for the era.
+ *
+ * @see drivers/base/platform.c platform_dma_configure
+ */
 export interface PlatformBusOptions {
   /** Bus name; default `"platform"` (the same code models `amba` closely enough for ordering). */
   readonly name?: string;

@@ -8,7 +8,11 @@
 import type { Device } from "./device";
 import type { TraceSink } from "./trace";
 
-/** `KERN_*` levels. `debug` lines are printed only with dynamic debug enabled for their file (`dyndbg`). */
+/**
+ * `KERN_*` levels. `debug` lines are printed only with dynamic debug enabled for their file (`dyndbg`).
+ *
+ * @see include/linux/kern_levels.h
+ */
 export type LogLevel = "emerg" | "alert" | "crit" | "err" | "warning" | "notice" | "info" | "debug";
 
 /**
@@ -27,7 +31,11 @@ export interface PrintkEvent {
   readonly device?: string;
 }
 
-/** The text of a log line as dmesg shows it, without the timestamp. */
+/**
+ * The text of a log line as dmesg shows it, without the timestamp.
+ *
+ * @see drivers/base/core.c __dev_printk
+ */
 export function printkLine(e: PrintkEvent): string {
   return e.prefix === null ? e.text : `${e.prefix}: ${e.text}`;
 }

@@ -30,6 +30,9 @@ export interface FdtRegEntry {
 
 /**
  * The indexed tree. Build it with {@link DeviceTree.parse} (from a DTB) or {@link DeviceTree.fromTree}.
+ *
+ * @see drivers/of/fdt.c unflatten_device_tree
+ * @see drivers/of/base.c of_find_node_opts_by_path
  */
 export class DeviceTree {
   readonly tree: FdtTree;

@@ -14,7 +14,11 @@ import { firmwareError } from "./errors";
 import type { FdtNode, FdtProperty, FdtReservation, FdtTree } from "./fdt-tree";
 import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAGIC, FDT_NOP, FDT_PROP } from "./fdt-write";
 
-/** Header fields of a DTB. */
+/**
+ * Header fields of a DTB.
+ *
+ * @see scripts/dtc/libfdt/fdt.h struct fdt_header
+ */
 export interface FdtHeader {
   readonly magic: number;
   readonly totalSize: number;

@@ -20,7 +20,11 @@ function bad(where: FdtWhere, code: "bad-length" | "bad-string" | "bad-value", m
   return { ok: false, error: firmwareError("fdt", code, where.offset, message, where.path) };
 }
 
-/** The first property of that name on the node (Linux keeps the first of duplicates). */
+/**
+ * The first property of that name on the node (Linux keeps the first of duplicates).
+ *
+ * @see drivers/of/base.c of_find_property
+ */
 export function fdtGetProp(node: FdtNode, name: string): FdtProperty | undefined {
   for (const p of node.properties) if (p.name === name) return p;
   return undefined;
@@ -58,7 +62,11 @@ export function readCells(prop: FdtProperty, where: FdtWhere = NOWHERE): Firmwar
   return { ok: true, value: out };
 }
 
-/** Combines big-endian cells into one number (cells beyond the last two must be zero to stay below 2^53). */
+/**
+ * Combines big-endian cells into one number (cells beyond the last two must be zero to stay below 2^53).
+ *
+ * @see include/linux/of.h of_read_number
+ */
 export function cellsToNumber(cells: readonly number[], where: FdtWhere = NOWHERE): FirmwareResult<number> {
   let value = 0;
   for (const c of cells) {

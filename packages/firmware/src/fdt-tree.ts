@@ -7,26 +7,42 @@
  * @see Documentation/devicetree/usage-model.rst
  */
 
-/** A property: its name and its value exactly as stored in the DTB (big-endian cells, NUL-terminated strings). */
+/**
+ * A property: its name and its value exactly as stored in the DTB (big-endian cells, NUL-terminated strings).
+ *
+ * @see scripts/dtc/libfdt/fdt.h struct fdt_property
+ */
 export interface FdtProperty {
   readonly name: string;
   readonly value: Uint8Array;
 }
 
-/** A node: its name with unit address (`"smmuv3@9050000"`; the root is `""`), properties and children in order. */
+/**
+ * A node: its name with unit address (`"smmuv3@9050000"`; the root is `""`), properties and children in order.
+ *
+ * @see scripts/dtc/libfdt/fdt.h struct fdt_node_header
+ */
 export interface FdtNode {
   readonly name: string;
   readonly properties: readonly FdtProperty[];
   readonly children: readonly FdtNode[];
 }
 
-/** One entry of the memory reservation block (`/memreserve/`). */
+/**
+ * One entry of the memory reservation block (`/memreserve/`).
+ *
+ * @see scripts/dtc/libfdt/fdt.h struct fdt_reserve_entry
+ */
 export interface FdtReservation {
   readonly address: number;
   readonly size: number;
 }
 
-/** A whole device tree: what a DTB holds besides its layout. */
+/**
+ * A whole device tree: what a DTB holds besides its layout.
+ *
+ * @see scripts/dtc/libfdt/fdt.h struct fdt_header
+ */
 export interface FdtTree {
   readonly root: FdtNode;
   readonly reservations: readonly FdtReservation[];

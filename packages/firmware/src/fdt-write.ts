@@ -9,17 +9,41 @@ import { ByteWriter } from "./byte-writer";
 import type { FdtNode, FdtTree } from "./fdt-tree";
 import { latin1Encode } from "./fdt-tree";
 
-/** `0xd00dfeed`, the first word of every DTB. */
+/**
+ * `0xd00dfeed`, the first word of every DTB.
+ *
+ * @see scripts/dtc/libfdt/fdt.h FDT_MAGIC
+ */
 export const FDT_MAGIC = 0xd00dfeed;
-/** Structure-block token: a node starts (followed by its NUL-terminated name, padded to 4 bytes). */
+/**
+ * Structure-block token: a node starts (followed by its NUL-terminated name, padded to 4 bytes).
+ *
+ * @see scripts/dtc/libfdt/fdt.h FDT_BEGIN_NODE
+ */
 export const FDT_BEGIN_NODE = 1;
-/** Structure-block token: the current node ends. */
+/**
+ * Structure-block token: the current node ends.
+ *
+ * @see scripts/dtc/libfdt/fdt.h FDT_END_NODE
+ */
 export const FDT_END_NODE = 2;
-/** Structure-block token: a property (length, name offset, value padded to 4 bytes). */
+/**
+ * Structure-block token: a property (length, name offset, value padded to 4 bytes).
+ *
+ * @see scripts/dtc/libfdt/fdt.h FDT_PROP
+ */
 export const FDT_PROP = 3;
-/** Structure-block token: ignored. */
+/**
+ * Structure-block token: ignored.
+ *
+ * @see scripts/dtc/libfdt/fdt.h FDT_NOP
+ */
 export const FDT_NOP = 4;
-/** Structure-block token: the end of the structure block. */
+/**
+ * Structure-block token: the end of the structure block.
+ *
+ * @see scripts/dtc/libfdt/fdt.h FDT_END
+ */
 export const FDT_END = 9;
 /** Size of a version-17 header. */
 export const FDT_HEADER_SIZE = 40;

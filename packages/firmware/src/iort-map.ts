@@ -27,7 +27,11 @@ import { IORT_ID_SINGLE_MAPPING } from "./iort-model";
 /** What the walk stops at: `iommu` = SMMU or SMMUv3 (`IORT_IOMMU_TYPE`), `msi` = ITS group (`IORT_MSI_TYPE`). */
 export type IortTarget = "iommu" | "msi";
 
-/** A firmware bug Linux reports (`pr_err(FW_BUG ...)` / `pr_warn(FW_BUG ...)`) while walking. */
+/**
+ * A firmware bug Linux reports (`pr_err(FW_BUG ...)` / `pr_warn(FW_BUG ...)`) while walking.
+ *
+ * @see drivers/acpi/arm64/iort.c iort_id_map
+ */
 export type IortFwBug =
   | { readonly kind: "null-parent-reference"; readonly node: number; readonly message: string }
   | { readonly kind: "single-mapping-not-allowed"; readonly node: number; readonly mapping: number; readonly message: string }
@@ -63,7 +67,11 @@ export type IortUnmappedReason =
   /** More hops than nodes: only possible in hand-built tables, since `parseIort` rejects reference cycles. */
   | "loop";
 
-/** The outcome of {@link iortNodeMapId}. */
+/**
+ * The outcome of {@link iortNodeMapId}.
+ *
+ * @see drivers/acpi/arm64/iort.c iort_node_map_id
+ */
 export type IortMapIdResult =
   | { readonly kind: "mapped"; readonly node: number; readonly id: number; readonly steps: readonly IortMapStep[]; readonly bugs: readonly IortFwBug[] }
   | {
@@ -256,7 +264,11 @@ export function iortFindRootComplex(iort: IortTable, segment: number): number | 
   return i < 0 ? undefined : i;
 }
 
-/** `iort_scan_node(ACPI_IORT_NODE_NAMED_COMPONENT, ...)`: the first named component with that full path. */
+/**
+ * `iort_scan_node(ACPI_IORT_NODE_NAMED_COMPONENT, ...)`: the first named component with that full path.
+ *
+ * @see drivers/acpi/arm64/iort.c iort_scan_node
+ */
 export function iortFindNamedComponent(iort: IortTable, deviceName: string): number | undefined {
   const i = iort.nodes.findIndex((n) => n.type === "named-component" && n.deviceName === deviceName);
   return i < 0 ? undefined : i;

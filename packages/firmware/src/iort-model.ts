@@ -11,7 +11,11 @@
  * @see ARM DEN 0049 (IO Remapping Table), revisions A to E.e
  */
 
-/** ACPI node type numbers. */
+/**
+ * ACPI node type numbers.
+ *
+ * @see include/acpi/actbl2.h enum acpi_iort_node_type
+ */
 export const IORT_NODE_TYPE = {
   "its-group": 0,
   "named-component": 1,
@@ -25,7 +29,11 @@ export const IORT_NODE_TYPE = {
 /** A node type by name (`smmu` is the SMMUv1/v2 node, type 3). */
 export type IortNodeType = keyof typeof IORT_NODE_TYPE;
 
-/** ID mapping flag bit 0: the mapping ignores its input and yields `outputBase` (a device's single DeviceID). */
+/**
+ * ID mapping flag bit 0: the mapping ignores its input and yields `outputBase` (a device's single DeviceID).
+ *
+ * @see include/acpi/actbl2.h ACPI_IORT_ID_SINGLE_MAPPING
+ */
 export const IORT_ID_SINGLE_MAPPING = 1;
 
 /** One ID mapping (`struct acpi_iort_id_mapping`, 20 bytes). */
@@ -56,7 +64,11 @@ export interface IortNodeLayout {
   readonly idMappingOffset: number;
 }
 
-/** Fields every node has. */
+/**
+ * Fields every node has.
+ *
+ * @see include/acpi/actbl2.h struct acpi_iort_node
+ */
 export interface IortNodeCommon {
   readonly revision: number;
   /** Node identifier (called Reserved before IORT E.b and zeroed by older iasl). */
@@ -173,10 +185,18 @@ export interface IortRmr extends IortNodeCommon {
   readonly descriptors: readonly IortRmrDescriptor[];
 }
 
-/** Any IORT node. */
+/**
+ * Any IORT node.
+ *
+ * @see include/acpi/actbl2.h struct acpi_iort_node
+ */
 export type IortNode = IortItsGroup | IortNamedComponent | IortRootComplex | IortSmmu | IortSmmuV3 | IortPmcg | IortRmr;
 
-/** The whole table. */
+/**
+ * The whole table.
+ *
+ * @see include/acpi/actbl2.h struct acpi_table_iort
+ */
 export interface IortTable {
   /** Table revision: 0 (A), 1 (B), 2 (C), 3 (E.b), 4 (E.c), 5 (E.d), 6 (E.e). */
   readonly revision: number;
@@ -193,7 +213,11 @@ export interface IortTable {
 
 /** The offset at which `writeIort` puts the first node (right after the 48-byte IORT header). */
 export const IORT_HEADER_SIZE = 0x30;
-/** Size of one ID mapping. */
+/**
+ * Size of one ID mapping.
+ *
+ * @see include/acpi/actbl2.h struct acpi_iort_id_mapping
+ */
 export const IORT_ID_MAPPING_SIZE = 20;
 /** Size of the common node header. */
 export const IORT_NODE_HEADER_SIZE = 16;

@@ -63,14 +63,22 @@ export function dmaCoherent(dt: DeviceTree, node: FdtNode, era: FirmwareEra = DE
   }
 }
 
-/** One `dma-ranges` window: `size` bytes at `childBus` on the node's bus appear at `parentBus` on its parent's. */
+/**
+ * One `dma-ranges` window: `size` bytes at `childBus` on the node's bus appear at `parentBus` on its parent's.
+ *
+ * @see include/linux/dma-direct.h struct bus_dma_region
+ */
 export interface DmaRange {
   readonly childBus: number;
   readonly parentBus: number;
   readonly size: number;
 }
 
-/** The outcome of {@link dmaRanges}. */
+/**
+ * The outcome of {@link dmaRanges}.
+ *
+ * @see drivers/of/address.c of_dma_get_range
+ */
 export type DmaRangesResult =
   /** No usable `dma-ranges` (`of_dma_get_range` returns -ENODEV; DMA is then 1:1). */
   | { readonly kind: "none" }

@@ -81,7 +81,11 @@ export function classifyIommuProvider(node: FdtNode): IommuProviderClass {
   return { model: "unknown", modelled: false, compatible };
 }
 
-/** One `iommus` entry of a master. */
+/**
+ * One `iommus` entry of a master.
+ *
+ * @see drivers/iommu/of_iommu.c of_iommu_xlate
+ */
 export interface OfIommuSpec {
   /** Index in the `iommus` list. */
   readonly index: number;
@@ -101,7 +105,11 @@ export interface OfIommuSpec {
   readonly ids: { readonly streamId?: number; readonly mask?: number };
 }
 
-/** A node with an `iommus` property. */
+/**
+ * A node with an `iommus` property.
+ *
+ * @see drivers/iommu/of_iommu.c of_iommu_configure
+ */
 export interface OfIommuMaster {
   readonly path: string;
   readonly node: FdtNode;
@@ -139,6 +147,8 @@ export function ofIommuSpecs(dt: DeviceTree, node: FdtNode): { specs: OfIommuSpe
 /**
  * Every node with an `iommus` property, in document order: by default only available ones (Linux creates no
  * platform device for a disabled node), all of them with `includeUnavailable`.
+ *
+ * @see drivers/iommu/of_iommu.c of_iommu_configure
  */
 export function ofIommuMasters(dt: DeviceTree, options: { readonly includeUnavailable?: boolean } = {}): OfIommuMaster[] {
   const out: OfIommuMaster[] = [];

@@ -28,7 +28,11 @@ export type OfMapName = "iommu-map" | "msi-map";
 /** Linux errno values `of_map_id` returns, as negative numbers (errno as data). */
 export const OF_MAP_ID_ERRNO = { EINVAL: -22, EFAULT: -14, ENODEV: -19 } as const;
 
-/** The outcome of {@link ofMapId}. */
+/**
+ * The outcome of {@link ofMapId}.
+ *
+ * @see drivers/of/base.c of_map_id
+ */
 export type OfMapIdResult =
   /** An entry matched: the target (IOMMU or MSI controller) node and the translated ID. */
   | { readonly kind: "mapped"; readonly target: FdtNode; readonly targetPath: string; readonly id: number; readonly entry: number }
@@ -44,7 +48,11 @@ export type OfMapIdResult =
       readonly error: FirmwareError;
     };
 
-/** Options for {@link ofMapId}. */
+/**
+ * Options for {@link ofMapId}.
+ *
+ * @see drivers/of/base.c of_map_id
+ */
 export interface OfMapIdOptions {
   readonly era?: FirmwareEra;
   /** Only accept entries pointing at this node (`*target` preset by the caller); by default the first match sets it. */

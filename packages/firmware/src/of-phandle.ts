@@ -13,7 +13,11 @@ import type { FdtNode } from "./fdt-tree";
 /** `MAX_PHANDLE_ARGS` (include/linux/of.h): Linux keeps at most this many argument cells per entry. */
 export const MAX_PHANDLE_ARGS = 16;
 
-/** One parsed entry. */
+/**
+ * One parsed entry.
+ *
+ * @see include/linux/of.h struct of_phandle_args
+ */
 export interface PhandleArgs {
   /** Index of the entry in the list. */
   readonly index: number;
@@ -35,7 +39,11 @@ export type PhandleListEnd =
   | { readonly kind: "empty"; readonly index: number }
   | { readonly kind: "error"; readonly index: number; readonly error: FirmwareError };
 
-/** The entries before the walk stopped, and why it stopped. */
+/**
+ * The entries before the walk stopped, and why it stopped.
+ *
+ * @see include/linux/of.h of_parse_phandle_with_args
+ */
 export interface PhandleList {
   readonly entries: readonly PhandleArgs[];
   readonly end: PhandleListEnd;

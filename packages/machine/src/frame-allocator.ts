@@ -22,6 +22,8 @@ export interface FrameAllocatorOptions {
 /**
  * Hands out zeroed, naturally aligned blocks whose size is a multiple of 4 KiB. Freed blocks are reused for the
  * same size, most recently freed first; otherwise allocation bumps upward. Same calls, same addresses.
+ *
+ * @see mm/page_alloc.c __alloc_pages
  */
 export class FrameAllocator {
   readonly #memory: PhysicalMemory;

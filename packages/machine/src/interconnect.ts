@@ -4,7 +4,7 @@
  * through the IOMMU in front of it (the `IommuTranslateHook` an IOMMU model attaches), and completes it on RAM or an
  * MMIO region — an MSI doorbell, for instance — or reports where and why it aborted.
  *
- * @see hw/pci/pci.c pci_device_iommu_address_space; hw/arm/smmu-common.c smmu_get_sid (QEMU)
+ * @see hw/pci/pci.c pci_device_iommu_address_space (QEMU); hw/arm/smmu-common.c smmu_get_sid (QEMU)
  */
 import type { Board, PlatformDeviceDesc, PciHostBridgeDesc } from "./board";
 import type { MmioSpace } from "./mmio";
@@ -115,7 +115,13 @@ interface Resolved {
   readonly dmaBypassesIommu?: boolean;
 }
 
-/** The board's interconnect. */
+/**
+ * The board's interconnect: routes a bus master's transaction by its requester ID (with hardware aliasing) to a
+ * StreamID, through the IOMMU translate hook attached for that stream, to RAM or MMIO; MSI writes go to doorbells.
+ *
+ * @see hw/pci/pci.c pci_device_iommu_address_space (QEMU)
+ * @see include/hw/arm/smmu-common.h smmu_get_sid (QEMU)
+ */
 export class Interconnect {
   readonly #parts: InterconnectParts;
   readonly #hooks = new Map<string, IommuTranslateHook>();

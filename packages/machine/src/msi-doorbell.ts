@@ -31,7 +31,12 @@ export interface MsiDoorbellWrite {
   readonly deviceId: number | null;
 }
 
-/** A doorbell frame, mapped into the MMIO space like any register block. */
+/**
+ * A doorbell frame, mapped into the MMIO space like any register block.
+ *
+ * @see hw/intc/arm_gicv3_its.c
+ * @see hw/intc/arm_gicv2m.c
+ */
 export class MsiDoorbell implements MmioHandler {
   readonly kind: "gicv3-its" | "gicv2m";
   readonly base: PhysAddr;

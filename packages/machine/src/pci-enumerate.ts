@@ -20,6 +20,8 @@ export interface BusAssignment {
 /**
  * Numbers every bridge below the root bus, writing the bus-number registers through configuration writes.
  * Returns the assignments (each recorded when its subtree is finished) and the highest bus number used.
+ *
+ * @see drivers/pci/probe.c pci_scan_bridge_extend
  */
 export function enumeratePciBuses(pci: PciHierarchy): { readonly assignments: BusAssignment[]; readonly lastBus: number } {
   const assignments: BusAssignment[] = [];

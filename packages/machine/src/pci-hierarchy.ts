@@ -47,7 +47,11 @@ export interface PciTopologyError {
   readonly message: string;
 }
 
-/** One host bridge's hierarchy. */
+/**
+ * One host bridge's hierarchy.
+ *
+ * @see hw/pci/pci.c pci_find_bus_nr
+ */
 export class PciHierarchy {
   readonly segment: number;
   readonly root: PciBusNode;

@@ -3,7 +3,11 @@
  * `include/uapi/linux/pci_regs.h` (which QEMU imports as `standard-headers/linux/pci_regs.h`).
  */
 
-/** Type 0/1 header registers. */
+/**
+ * Type 0/1 header registers.
+ *
+ * @see include/uapi/linux/pci_regs.h
+ */
 export const PciReg = {
   VENDOR_ID: 0x00,
   DEVICE_ID: 0x02,
@@ -40,7 +44,11 @@ export const PciReg = {
   BRIDGE_CONTROL: 0x3e,
 } as const;
 
-/** PCI_COMMAND bits. */
+/**
+ * PCI_COMMAND bits.
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_COMMAND
+ */
 export const PciCommand = {
   IO: 0x1,
   MEMORY: 0x2,
@@ -49,7 +57,11 @@ export const PciCommand = {
   INTX_DISABLE: 0x400,
 } as const;
 
-/** PCI_STATUS bits. */
+/**
+ * PCI_STATUS bits.
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_STATUS
+ */
 export const PciStatus = {
   CAP_LIST: 0x10,
   MHZ66: 0x20,
@@ -62,7 +74,11 @@ export const PciStatus = {
   DETECTED_PARITY: 0x8000,
 } as const;
 
-/** Header type values (low 7 bits) and the multifunction bit. */
+/**
+ * Header type values (low 7 bits) and the multifunction bit.
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_HEADER_TYPE
+ */
 export const PciHeaderType = { NORMAL: 0, BRIDGE: 1, CARDBUS: 2, MULTI_FUNCTION: 0x80 } as const;
 
 /** BAR type bits (`PCI_BASE_ADDRESS_*`). */
@@ -73,7 +89,11 @@ export const PciBarType = {
   MEM_PREFETCH: 0x8,
 } as const;
 
-/** Capability IDs (`PCI_CAP_ID_*`). */
+/**
+ * Capability IDs (`PCI_CAP_ID_*`).
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_CAP_ID_EXP
+ */
 export const PciCapId = {
   PM: 0x01,
   MSI: 0x05,
@@ -84,10 +104,18 @@ export const PciCapId = {
   MSIX: 0x11,
 } as const;
 
-/** Extended capability IDs (`PCI_EXT_CAP_ID_*`). */
+/**
+ * Extended capability IDs (`PCI_EXT_CAP_ID_*`).
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_EXT_CAP_ID_ACS
+ */
 export const PciExtCapId = { ERR: 0x0001, DSN: 0x0003, ACS: 0x000d } as const;
 
-/** PCI Express device/port type (`PCI_EXP_TYPE_*`), the Device/Port Type field of the PCIe capability. */
+/**
+ * PCI Express device/port type (`PCI_EXP_TYPE_*`), the Device/Port Type field of the PCIe capability.
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_EXP_TYPE_ROOT_PORT
+ */
 export const PcieType = {
   ENDPOINT: 0x0,
   LEG_END: 0x1,
@@ -100,7 +128,11 @@ export const PcieType = {
   RC_EC: 0xa,
 } as const;
 
-/** Offsets inside the PCI Express capability (`PCI_EXP_*`). */
+/**
+ * Offsets inside the PCI Express capability (`PCI_EXP_*`).
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_EXP_FLAGS
+ */
 export const PcieCapReg = {
   FLAGS: 0x02,
   DEVCAP: 0x04,
@@ -136,7 +168,11 @@ export const PCI_PM_SIZEOF = 8;
 /** Size of the MSI-X capability (`MSIX_CAP_LENGTH`). */
 export const MSIX_CAP_LENGTH = 12;
 
-/** ACS capability/control bits (`PCI_ACS_*`), and the offsets inside the capability. */
+/**
+ * ACS capability/control bits (`PCI_ACS_*`), and the offsets inside the capability.
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_ACS_SV
+ */
 export const PciAcs = {
   CAP: 0x04,
   CTRL: 0x06,
@@ -168,17 +204,29 @@ export const PCIE_CONFIG_SPACE_SIZE = 0x1000;
 /** End of the type 0/1 header (`PCI_CONFIG_HEADER_SIZE`). */
 export const PCI_CONFIG_HEADER_SIZE = 0x40;
 
-/** `PCI_DEVFN(slot, fn)`. */
+/**
+ * `PCI_DEVFN(slot, fn)`.
+ *
+ * @see include/uapi/linux/pci.h PCI_DEVFN
+ */
 export function pciDevfn(slot: number, fn: number): number {
   return ((slot & 0x1f) << 3) | (fn & 0x7);
 }
 
-/** `PCI_SLOT(devfn)`. */
+/**
+ * `PCI_SLOT(devfn)`.
+ *
+ * @see include/uapi/linux/pci.h PCI_SLOT
+ */
 export function pciSlot(devfn: number): number {
   return (devfn >> 3) & 0x1f;
 }
 
-/** `PCI_FUNC(devfn)`. */
+/**
+ * `PCI_FUNC(devfn)`.
+ *
+ * @see include/uapi/linux/pci.h PCI_FUNC
+ */
 export function pciFunc(devfn: number): number {
   return devfn & 0x7;
 }
@@ -188,7 +236,11 @@ export function pciBuildBdf(bus: number, devfn: number): number {
   return ((bus & 0xff) << 8) | (devfn & 0xff);
 }
 
-/** Formats `SSSS:BB:DD.F`, the kernel's name for a PCI function. */
+/**
+ * Formats `SSSS:BB:DD.F`, the kernel's name for a PCI function.
+ *
+ * @see drivers/pci/probe.c pci_setup_device
+ */
 export function formatPciName(segment: number, bus: number, devfn: number): string {
   const h = (n: number, w: number): string => n.toString(16).padStart(w, "0");
   return `${h(segment, 4)}:${h(bus, 2)}:${h(pciSlot(devfn), 2)}.${pciFunc(devfn)}`;

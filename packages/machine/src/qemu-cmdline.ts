@@ -134,7 +134,11 @@ export function splitShellWords(text: string): Result<string[], QemuCommandLineE
   return { ok: true, value: words };
 }
 
-/** Splits QemuOpts text on commas, `,,` standing for a literal comma. */
+/**
+ * Splits QemuOpts text on commas, `,,` standing for a literal comma.
+ *
+ * @see util/qemu-option.c qemu_opts_parse
+ */
 export function splitQemuOpts(text: string): string[] {
   const parts: string[] = [];
   let cur = "";
@@ -175,7 +179,11 @@ export function parsePciAddr(text: string): { slot: number; fn: number } | null 
   return slot > 31 || fn > 7 ? null : { slot, fn };
 }
 
-/** Parses one `-device` argument (`driver,key=value,...`). */
+/**
+ * Parses one `-device` argument (`driver,key=value,...`).
+ *
+ * @see softmmu/qdev-monitor.c qdev_device_add
+ */
 export function parseQemuDevice(arg: string): Result<QemuDeviceSpec, QemuDeviceError> {
   const parts = splitQemuOpts(arg);
   let driver = parts[0] ?? "";

@@ -9,22 +9,38 @@ import { PciReg, type PciConfigAccess, type PciConfigWidth } from "@dmasim/machi
 import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, PCI_FIND_CAP_TTL, PCI_STATUS_CAP_LIST, PciHeaderType } from "./constants";
 import type { PciBus, PciDev, PciOps } from "./pci-dev";
 
-/** `pci_bus_read_config_{byte,word,dword}`: all ones when nothing answers. */
+/**
+ * `pci_bus_read_config_{byte,word,dword}`: all ones when nothing answers.
+ *
+ * @see drivers/pci/access.c pci_bus_read_config_dword
+ */
 export function pciBusReadConfig(bus: PciBus, devfn: number, where: number, size: PciConfigWidth): number {
   return bus.host.ops.read(bus.number, devfn, where, size);
 }
 
-/** `pci_bus_write_config_{byte,word,dword}`. */
+/**
+ * `pci_bus_write_config_{byte,word,dword}`.
+ *
+ * @see drivers/pci/access.c pci_bus_write_config_dword
+ */
 export function pciBusWriteConfig(bus: PciBus, devfn: number, where: number, size: PciConfigWidth, value: number): boolean {
   return bus.host.ops.write(bus.number, devfn, where, size, value);
 }
 
-/** `pci_read_config_{byte,word,dword}(dev, ...)`. */
+/**
+ * `pci_read_config_{byte,word,dword}(dev, ...)`.
+ *
+ * @see drivers/pci/access.c pci_read_config_dword
+ */
 export function pciReadConfig(pdev: PciDev, where: number, size: PciConfigWidth): number {
   return pciBusReadConfig(pdev.bus, pdev.devfn, where, size);
 }
 
-/** `pci_write_config_{byte,word,dword}(dev, ...)`. */
+/**
+ * `pci_write_config_{byte,word,dword}(dev, ...)`.
+ *
+ * @see drivers/pci/access.c pci_write_config_dword
+ */
 export function pciWriteConfig(pdev: PciDev, where: number, size: PciConfigWidth, value: number): boolean {
   return pciBusWriteConfig(pdev.bus, pdev.devfn, where, size, value);
 }
@@ -90,7 +106,11 @@ export function pciFindNextExtCapability(pdev: PciDev, start: number, cap: numbe
   return 0;
 }
 
-/** `pci_find_ext_capability(dev, cap)`. */
+/**
+ * `pci_find_ext_capability(dev, cap)`.
+ *
+ * @see drivers/pci/pci.c pci_find_ext_capability
+ */
 export function pciFindExtCapability(pdev: PciDev, cap: number): number {
   return pciFindNextExtCapability(pdev, 0, cap);
 }

@@ -19,7 +19,11 @@ export function pciSetMaster(pdev: PciDev, enable = true): void {
   if (cmd !== old) pciWriteConfig(pdev, PciReg.COMMAND, 2, cmd);
 }
 
-/** `pci_clear_master(dev)`. */
+/**
+ * `pci_clear_master(dev)`.
+ *
+ * @see drivers/pci/pci.c pci_clear_master
+ */
 export function pciClearMaster(pdev: PciDev): void {
   pciSetMaster(pdev, false);
 }

@@ -273,55 +273,99 @@ export class PciDev {
   }
 }
 
-/** The PCI slot of the device data area. */
+/**
+ * The PCI slot of the device data area.
+ *
+ * @see include/linux/pci.h struct pci_dev
+ */
 export const PCI_DEV = defineDeviceData<PciDev>("pci");
 
-/** `to_pci_dev(dev)`: the PCI function behind a driver-core device, if it is one. */
+/**
+ * `to_pci_dev(dev)`: the PCI function behind a driver-core device, if it is one.
+ *
+ * @see include/linux/pci.h to_pci_dev
+ */
 export function toPciDev(dev: Device): PciDev | undefined {
   return dev.getData(PCI_DEV);
 }
 
-/** `dev_is_pci(dev)`. */
+/**
+ * `dev_is_pci(dev)`.
+ *
+ * @see include/linux/pci.h dev_is_pci
+ */
 export function devIsPci(dev: Device): boolean {
   return dev.hasData(PCI_DEV);
 }
 
-/** `pci_name(pdev)`. */
+/**
+ * `pci_name(pdev)`.
+ *
+ * @see include/linux/pci.h pci_name
+ */
 export function pciDevName(pdev: PciDev): string {
   return pdev.dev.name;
 }
 
-/** `PCI_DEVID(bus, devfn)`: a requester ID. */
+/**
+ * `PCI_DEVID(bus, devfn)`: a requester ID.
+ *
+ * @see include/linux/pci.h PCI_DEVID
+ */
 export function pciDevId(bus: number, devfn: number): number {
   return ((bus & 0xff) << 8) | (devfn & 0xff);
 }
 
-/** `pci_dev_id(pdev)`: the function's own requester ID with the bus number it was found at. */
+/**
+ * `pci_dev_id(pdev)`: the function's own requester ID with the bus number it was found at.
+ *
+ * @see include/linux/pci.h pci_dev_id
+ */
 export function pciDevRid(pdev: PciDev): number {
   return pciDevId(pdev.bus.number, pdev.devfn);
 }
 
-/** `pci_is_root_bus(bus)`: no parent bus. */
+/**
+ * `pci_is_root_bus(bus)`: no parent bus.
+ *
+ * @see include/linux/pci.h pci_is_root_bus
+ */
 export function pciIsRootBus(bus: PciBus): boolean {
   return bus.parent === null;
 }
 
-/** `pci_upstream_bridge(dev)`: the bridge above the function's bus, `null` on a root bus. */
+/**
+ * `pci_upstream_bridge(dev)`: the bridge above the function's bus, `null` on a root bus.
+ *
+ * @see include/linux/pci.h pci_upstream_bridge
+ */
 export function pciUpstreamBridge(pdev: PciDev): PciDev | null {
   return pciIsRootBus(pdev.bus) ? null : pdev.bus.self;
 }
 
-/** `pci_find_host_bridge(bus)`. */
+/**
+ * `pci_find_host_bridge(bus)`.
+ *
+ * @see drivers/pci/host-bridge.c pci_find_host_bridge
+ */
 export function pciFindHostBridge(bus: PciBus): PciHostBridge {
   return bus.host;
 }
 
-/** `pci_get_host_bridge_device(dev)`: the host bridge's device. */
+/**
+ * `pci_get_host_bridge_device(dev)`: the host bridge's device.
+ *
+ * @see drivers/pci/host-bridge.c pci_get_host_bridge_device
+ */
 export function pciGetHostBridgeDevice(pdev: PciDev): Device {
   return pdev.bus.host.dev;
 }
 
-/** `pcie_downstream_port(dev)`: root port, switch downstream port, or PCI-to-PCIe bridge. */
+/**
+ * `pcie_downstream_port(dev)`: root port, switch downstream port, or PCI-to-PCIe bridge.
+ *
+ * @see drivers/pci/pci.h pcie_downstream_port
+ */
 export function pcieDownstreamPort(pdev: PciDev): boolean {
   const t = pdev.pcieTypeCode;
   return t === PcieType.ROOT_PORT || t === PcieType.DOWNSTREAM || t === PcieType.PCIE_BRIDGE;

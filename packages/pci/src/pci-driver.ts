@@ -28,12 +28,20 @@ export interface PciDeviceId {
   readonly driverData?: number;
 }
 
-/** `PCI_DEVICE_CLASS(class, mask)`. */
+/**
+ * `PCI_DEVICE_CLASS(class, mask)`.
+ *
+ * @see include/linux/pci.h PCI_DEVICE_CLASS
+ */
 export function pciDeviceClass(cls: number, classMask: number): PciDeviceId {
   return { vendor: PCI_ANY_ID, device: PCI_ANY_ID, class: cls, classMask };
 }
 
-/** `PCI_DEVICE(vendor, device)`. */
+/**
+ * `PCI_DEVICE(vendor, device)`.
+ *
+ * @see include/linux/pci.h PCI_DEVICE
+ */
 export function pciDevice(vendor: number, device: number): PciDeviceId {
   return { vendor, device };
 }
@@ -59,7 +67,11 @@ export interface PciDriverSpec {
   readonly asyncProbe?: boolean;
 }
 
-/** Builds a PCI driver description (checked: a name, an id table). */
+/**
+ * Builds a PCI driver description (checked: a name, an id table).
+ *
+ * @see include/linux/pci.h struct pci_driver
+ */
 export function definePciDriver(spec: PciDriverSpec): PciDriverSpec {
   if (spec.name.length === 0) throw new Error("a PCI driver needs a name");
   return Object.freeze({ ...spec, idTable: Object.freeze([...spec.idTable]) });

@@ -19,13 +19,21 @@ function num(n: number, digits: number): string {
   return `0x${n.toString(16).padStart(digits, "0")}`;
 }
 
-/** `%pR` of a bus-number resource: `[bus 01-ff]`, `[bus 03]`. */
+/**
+ * `%pR` of a bus-number resource: `[bus 01-ff]`, `[bus 03]`.
+ *
+ * @see lib/vsprintf.c resource_string
+ */
 export function formatBusRange(start: number, end: number): string {
   const h = (n: number): string => n.toString(16).padStart(2, "0");
   return start === end ? `[bus ${h(start)}]` : `[bus ${h(start)}-${h(end)}]`;
 }
 
-/** `%pR` of an I/O or memory resource. */
+/**
+ * `%pR` of an I/O or memory resource.
+ *
+ * @see lib/vsprintf.c resource_string
+ */
 export function formatResource(kind: ResourceKind, start: number, end: number, flags: ResourceFlags = {}): string {
   if (kind === "bus") return formatBusRange(start, end);
   const digits = kind === "io" ? 4 : 8;

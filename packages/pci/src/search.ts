@@ -10,10 +10,18 @@ import { PcieType } from "@dmasim/machine";
 import { MAX_NR_DEVFNS } from "./constants";
 import { pciDevId, pciDevRid, pciIsRootBus, type PciBus, type PciDev } from "./pci-dev";
 
-/** The callback of {@link pciForEachDmaAlias}: a non-zero return stops the walk and is returned. */
+/**
+ * The callback of {@link pciForEachDmaAlias}: a non-zero return stops the walk and is returned.
+ *
+ * @see drivers/pci/search.c pci_for_each_dma_alias
+ */
 export type PciDmaAliasFn = (pdev: PciDev, alias: number) => number;
 
-/** `pci_real_dma_dev(dev)`: the function whose requester ID is used for `pdev` (VMD only; identity here). */
+/**
+ * `pci_real_dma_dev(dev)`: the function whose requester ID is used for `pdev` (VMD only; identity here).
+ *
+ * @see drivers/pci/pci.c pci_real_dma_dev
+ */
 export function pciRealDmaDev(pdev: PciDev): PciDev {
   return pdev;
 }
@@ -68,7 +76,11 @@ function subordinateNumber(bridge: PciDev): number {
   return bridge.subordinate.number;
 }
 
-/** Every alias of `pdev` in walk order (a convenience over {@link pciForEachDmaAlias}). */
+/**
+ * Every alias of `pdev` in walk order (a convenience over {@link pciForEachDmaAlias}).
+ *
+ * @see drivers/pci/search.c pci_for_each_dma_alias
+ */
 export function pciDmaAliases(pdev: PciDev): { readonly pdev: PciDev; readonly alias: number }[] {
   const out: { pdev: PciDev; alias: number }[] = [];
   pciForEachDmaAlias(pdev, (p, alias) => {
@@ -111,7 +123,11 @@ export function pciDeviceIsBehindPcieToPciBridge(pdev: PciDev): boolean {
   return false;
 }
 
-/** `pci_get_slot(bus, devfn)`. */
+/**
+ * `pci_get_slot(bus, devfn)`.
+ *
+ * @see drivers/pci/search.c pci_get_slot
+ */
 export function pciGetSlot(bus: PciBus, devfn: number): PciDev | null {
   return bus.devices.find((d) => d.devfn === devfn) ?? null;
 }

@@ -96,7 +96,12 @@ export interface PciDriverEntry {
   readonly dynids: PciDeviceId[];
 }
 
-/** One kernel's PCI subsystem. Create it with {@link registerPciBus}. */
+/**
+ * One kernel's PCI subsystem. Create it with {@link registerPciBus}.
+ *
+ * @see drivers/pci/probe.c pci_scan_root_bus_bridge
+ * @see drivers/pci/pci-driver.c pci_bus_type
+ */
 export class PciSubsystem {
   readonly core: DriverCore;
   readonly trace: TraceSink<PciTraceEvent>;

@@ -68,12 +68,24 @@ export function qemuVirtOptionsFromCommandLine(cmd: QemuCommandLine): QemuVirtOp
   };
 }
 
-/** Name of the SMMU on the `virt` board (its DT node name). */
+/**
+ * Name of the SMMU on the `virt` board (its DT node name).
+ *
+ * @see hw/arm/virt.c create_smmu
+ */
 export const VIRT_SMMU_NAME = `smmuv3@${VirtMemmap.SMMU.base.toString(16)}`;
-/** Name of the PCIe host bridge on the `virt` board (its DT node name). */
+/**
+ * Name of the PCIe host bridge on the `virt` board (its DT node name).
+ *
+ * @see hw/arm/virt.c create_pcie
+ */
 export const VIRT_PCIE_NAME = `pcie@${VirtMemmap.PCIE_MMIO.base.toString(16)}`;
 
-/** Builds the `virt` board for `options`. */
+/**
+ * Builds the `virt` board for `options`.
+ *
+ * @see hw/arm/virt.c machvirt_init
+ */
 export function buildQemuVirtBoard(options: QemuVirtOptions = {}): Result<QemuVirtMachine, QemuDeviceError> {
   const config: QemuVirtConfig = {
     iommu: options.iommu ?? "none",

@@ -30,7 +30,11 @@ const PPI = 1;
 const EDGE_LO_HI = 1;
 const LEVEL_HI = 4;
 
-/** Builds the `virt` machine's device tree. */
+/**
+ * Builds the `virt` machine's device tree.
+ *
+ * @see hw/arm/virt.c create_fdt
+ */
 export function buildQemuVirtDt(machine: QemuVirtMachine, options: QemuVirtDtOptions = {}): FdtTree {
   const { config, board } = machine;
   const m = VirtMemmap;

@@ -19,7 +19,11 @@ interface MutableNode {
 /** The first phandle QEMU allocates (`machine_phandle_start` default). */
 export const QEMU_PHANDLE_START = 0x8000;
 
-/** A libfdt-like editable tree. */
+/**
+ * A libfdt-like editable tree.
+ *
+ * @see softmmu/device_tree.c qemu_fdt_setprop
+ */
 export class QemuFdt {
   readonly #root: MutableNode = { name: "", props: [], children: [] };
   #nextPhandle = QEMU_PHANDLE_START;

@@ -57,6 +57,8 @@ export function splitRidSpace(smmuRanges: readonly RidRange[]): { readonly smmu:
 /**
  * Builds the IORT. `pci` is the PCI hierarchy as the firmware left it (per host bridge); by default the board's
  * functions are instantiated and numbered the way firmware does before the tables are built.
+ *
+ * @see hw/arm/virt-acpi-build.c build_iort
  */
 export function buildQemuVirtIort(machine: QemuVirtMachine, pci?: readonly PciHierarchy[]): IortTable {
   const { board } = machine;

@@ -41,7 +41,11 @@ export interface ShpcControllerInfo {
   readonly registers: readonly number[];
 }
 
-/** The `shpchp` controller state of a bound bridge. */
+/**
+ * The `shpchp` controller state of a bound bridge.
+ *
+ * @see drivers/pci/hotplug/shpchp.h struct controller
+ */
 export const SHPC_CONTROLLER = defineDeviceData<ShpcControllerInfo>("shpchp");
 
 /**
