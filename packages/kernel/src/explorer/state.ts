@@ -86,6 +86,9 @@ export function eventToken(e: Readonly<Record<string, unknown>>): string {
   return out.join("|");
 }
 
+/** Commands about one StreamID (CMD_CFGI_ALL and CMD_CFGI_STE_RANGE cover many: the whole SMMU). */
+const SID_COMMANDS = new Set(["CMD_CFGI_STE", "CMD_CFGI_CD", "CMD_CFGI_CD_ALL", "CMD_PREFETCH_CONFIG", "CMD_PREFETCH_ADDR"]);
+
 /** SMMU registers that are queue pointers: their updates commute (indices are not part of the state). */
 const QUEUE_REGS = new Set(["CMDQ_PROD", "CMDQ_CONS", "EVTQ_PROD", "EVTQ_CONS", "PRIQ_PROD", "PRIQ_CONS"]);
 
@@ -99,7 +102,7 @@ function smmuTouch(r: Readonly<Record<string, unknown>>, smmu: string): string |
   if (r["type"] === "smmu-cmd") {
     const f = (r["fields"] ?? {}) as Record<string, unknown>;
     if (r["name"] === "CMD_SYNC") return null;
-    if (typeof f["sid"] === "number") return `ste:${smmu}:${f["sid"]}`;
+    if (typeof f["sid"] === "number" && SID_COMMANDS.has(String(r["name"]))) return `ste:${smmu}:${f["sid"]}`;
     if (typeof f["asid"] === "number") return `asid:${smmu}:${f["asid"]}`;
     return `iommu:${smmu}`;
   }
