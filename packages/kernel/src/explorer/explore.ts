@@ -62,13 +62,20 @@ function expandTop(setup: RunSetup): Expansion {
   return { prefixes: frontier, keys, runs };
 }
 
+/** A worker count from an option (1 for anything not a finite number ≥ 1). */
+function workerCount(w: number | undefined): number {
+  return w !== undefined && Number.isFinite(w) ? Math.max(1, Math.trunc(w)) : 1;
+}
+
 /** Runs `jobs` on `workers` workers (inline for 1), results in job order. */
 async function runJobs(setup: RunSetup, scenario: Scenario, options: ExploreOptions, settings: ChoiceSettings, jobs: readonly Job[], onProgress: (m: JobMessage) => void, stopAfter?: (results: readonly JobMessage[]) => boolean): Promise<JobMessage[]> {
   const results: JobMessage[] = [];
-  const n = Math.max(1, Math.min(Math.trunc(options.workers ?? 1), jobs.length));
+  const n = Math.max(1, Math.min(workerCount(options.workers), jobs.length));
   if (n <= 1) {
     for (const job of jobs) {
-      results[job.id] = runJob(setup, job, onProgress);
+      const m = runJob(setup, job, onProgress);
+      results[job.id] = m;
+      onProgress(m);
       if (stopAfter?.(results) === true) break;
     }
     return results;
@@ -85,6 +92,7 @@ async function runJobs(setup: RunSetup, scenario: Scenario, options: ExploreOpti
           const m = await w.run(job, onProgress);
           if (m.type === "error") throw new Error(`explorer worker: ${m.message}`);
           results[job.id] = m;
+          onProgress(m);
           if (stopAfter?.(results) === true) stop = true;
         }
       }),
@@ -121,8 +129,9 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
   const made = makeSetup(scenario, options.profile, settings);
   if (!made.ok) throw new Error(`explore: ${made.error}`);
   const setup = made.value;
-  const maxStates = options.maxStates ?? scenario.explore?.maxStates ?? (mode === "random" ? DEFAULT_RANDOM_STATES : null);
-  const workers = Math.max(1, Math.trunc(options.workers ?? 1));
+  const asked = options.maxStates !== undefined && Number.isFinite(options.maxStates) ? Math.max(0, Math.trunc(options.maxStates)) : undefined;
+  const maxStates = asked ?? scenario.explore?.maxStates ?? (mode === "random" ? DEFAULT_RANDOM_STATES : null);
+  const workers = workerCount(options.workers);
   const distinct = new Set<string>();
   const found = new Map<string, FoundViolation>();
   let statesVisited = 0;
@@ -147,6 +156,8 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
   };
   const onJobProgress = (m: JobMessage): void => {
     if (m.type === "progress") live.set(m.id, { states: m.statesVisited, frontier: m.frontier });
+    else if (m.type === "unit") live.set(m.id, { states: m.result.statesVisited, frontier: 0 });
+    if (m.type !== "progress") openJobs = Math.max(0, openJobs - 1);
     progress(false);
   };
 
@@ -160,14 +171,10 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     const budget = maxStates === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.ceil(maxStates / top.prefixes.length));
     const jobs: Job[] = top.prefixes.map((prefix, id) => ({ type: "unit", id, prefix, budget }));
     openJobs = jobs.length;
-    const results = await runJobs(setup, scenario, options, settings, jobs, (m) => {
-      if (m.type !== "progress") openJobs--;
-      onJobProgress(m);
-    });
+    const results = await runJobs(setup, scenario, options, settings, jobs, onJobProgress);
     for (const m of results) {
       if (m.type !== "unit") continue;
       const r: UnitResult = m.result;
-      live.delete(m.id);
       statesVisited += r.statesVisited;
       prunedByReduction += r.prunedByReduction;
       runs += r.runs;
@@ -179,6 +186,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       }
       mergeFound(found, r.found);
     }
+    live.clear();
   } else {
     const seed = options.seed ?? scenario.explore?.seed ?? 1;
     const budget = maxStates ?? DEFAULT_RANDOM_STATES;
