@@ -18,8 +18,11 @@ const MASK_32 = dmaBitMask(32);
 
 /** `roundup_pow_of_two(n)` for the small sizes iommu-dma rounds (below 2^5 pages). */
 function roundupPow2(n: number): number {
-  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
+  return n <= 1 ? 1 : n <= 0x4000_0000 ? 1 << (32 - Math.clz32(n - 1)) : 2 ** (32 - Math.clz32(n - 1));
 }
+
+/** Sizes (in granules) below this are rounded up to a power of two for the range caches. */
+const RCACHE_ROUND_BELOW = 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1);
 
 /**
  * `dma_info_to_prot(dir, coherent, attrs)`: IOMMU_READ for to-device, IOMMU_WRITE for from-device, both for
@@ -107,7 +110,7 @@ export function iommuDmaAllocIova(
       from = "tree";
     }
   } else {
-    const len = pages < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1) ? roundupPow2(pages) : pages;
+    const len = pages < RCACHE_ROUND_BELOW ? roundupPow2(pages) : pages;
     if (era.pciSacFirst && limit > MASK_32 && ctx.isPci(dev, st)) {
       pfn = iovad.allocIovaFastPfn(len, Math.floor(MASK_32 / iovad.granule), false);
       if (pfn !== 0) {
