@@ -133,13 +133,13 @@ describe("packed manifests", () => {
 });
 
 describe("linters", () => {
-  it("publint reports no errors or warnings for any tarball", async () => {
+  it("publint reports nothing (no error, warning or suggestion) for any tarball", async () => {
     const report: string[] = [];
     for (const p of packed) {
       const tarball = readFileSync(p.tarball);
       const { messages, pkg } = await publint({
         pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
-        level: "warning",
+        level: "suggestion",
       });
       for (const msg of messages) report.push(`${p.name} ${msg.type}: ${formatMessage(msg, pkg) ?? msg.code}`);
     }
