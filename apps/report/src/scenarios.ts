@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { builtinScenarios, loadScenario, type BuiltinKind, type Scenario } from "@dmasim/kernel";
-import { inputError, type InputError, type Result } from "./errors";
+import { inputError, type InputError } from "./errors";
 
 /** The kinds of built-in scenario the default run shows (the explorer's benchmark is left out). */
 export const DEFAULT_RUN_KINDS: readonly BuiltinKind[] = ["seed", "d3", "qemu"];
@@ -54,11 +54,3 @@ export function resolveScenario(arg: string, cwd: string): ScenarioLoadResult {
   const e = inputError(arg, null, `no such file, and not a built-in scenario (built-in: ${ids})`);
   return { ok: false, errors: [e.error] };
 }
-
-/** Narrows a {@link ScenarioLoadResult} to the first error, for callers that report one. */
-export function firstError(r: { readonly ok: false; readonly errors: readonly InputError[] }): InputError {
-  return r.errors[0] ?? { file: null, field: null, message: "bad scenario" };
-}
-
-/** Re-export for callers that only need the type. */
-export type { Result };

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { builtinScenarioDir } from "@dmasim/kernel";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli";
 import { captureIo } from "../src/io/cli-io";
@@ -85,6 +86,26 @@ describe("exit status 2: one line naming the input", () => {
   it("report needs -o after the command (root options do not swallow it)", async () => {
     const r = await dmasim("report", "seed");
     expect(r).toEqual({ code: 2, out: "", err: "dmasim report: required option '-o, --out <dir>' not specified (see dmasim report --help)\n" });
+  });
+});
+
+describe("scenario files", () => {
+  it("every problem in a scenario file is one line naming its field path", async () => {
+    writeFileSync(join(dir, "typo.yaml"), 'name: typo\nfirmware: acpi\nboard: { qemu-virt: { iommu: smmuv3 } }\ndrivers:\n  - { name: x, matchs: ["pci:8086:10d3"], load: builtin }\n');
+    const r = await dmasim("run", "typo.yaml");
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.split("\n")).toContain('dmasim: typo.yaml: drivers[0].matchs: unknown field "matchs" (did you mean "matches"?)');
+    expect(r.err.split("\n").every((l) => l === "" || l.startsWith("dmasim: typo.yaml: "))).toBe(true);
+  });
+
+  it("a user's copy of the seed runs as the built-in one does", async () => {
+    const seed = readFileSync(join(builtinScenarioDir(), "seed.yaml"), "utf8");
+    writeFileSync(join(dir, "my-seed.yaml"), seed);
+    const mine = await dmasim("run", "my-seed.yaml", "--profile", "v4.7", "--format", "json");
+    const builtin = await dmasim("run", "seed", "--profile", "v4.7", "--format", "json");
+    expect(mine.code).toBe(1);
+    expect(mine.out).toBe(builtin.out);
   });
 });
 
