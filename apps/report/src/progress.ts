@@ -46,9 +46,9 @@ export function progressBar(s: ProgressSample, budget: number | null): string {
   return `[${" ".repeat(at)}###${" ".repeat(BAR_WIDTH - 3 - at)}]`;
 }
 
-/** A display for `label` on `io` (bar on a TTY, periodic lines otherwise). */
+/** A display for `label` on `io`'s stderr (a bar when stderr is a terminal, periodic lines otherwise). */
 export function createProgress(io: CliIo, label: string, budget: number | null): ProgressDisplay {
-  if (io.isTTY) {
+  if (io.stderrIsTTY) {
     let drawn = false;
     return {
       update: (s) => {

@@ -89,6 +89,15 @@ describe("exit status 2: one line naming the input", () => {
   });
 });
 
+describe("exit status 70: a bug is one line, never a stack trace", () => {
+  it("an exception nothing expects (here: stdout failing mid-write) asks for a report", async () => {
+    const io = captureIo({ cwd: dir });
+    const broken = { ...io, stdout: { write: () => { throw new Error("write EPIPE"); } } };
+    expect(await main(["run", "seed", "--profile", "v6.1"], broken)).toBe(70);
+    expect(io.err()).toBe("dmasim: internal error: Error: write EPIPE (this is a bug in dmasim, please report it with the command line that caused it)\n");
+  });
+});
+
 describe("scenario files", () => {
   it("every problem in a scenario file is one line naming its field path", async () => {
     writeFileSync(join(dir, "typo.yaml"), 'name: typo\nfirmware: acpi\nboard: { qemu-virt: { iommu: smmuv3 } }\ndrivers:\n  - { name: x, matchs: ["pci:8086:10d3"], load: builtin }\n');

@@ -12,8 +12,10 @@ export interface TextSink {
 export interface CliIo {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
-  /** stdout is a terminal (progress bars, colour). */
+  /** stdout is a terminal (colour). */
   readonly isTTY: boolean;
+  /** stderr is a terminal: progress (written to stderr) is a bar redrawn in place rather than plain lines. */
+  readonly stderrIsTTY: boolean;
   /** Colour allowed: a terminal and no `NO_COLOR`. */
   readonly color: boolean;
   readonly cwd: string;
@@ -29,13 +31,31 @@ export function colorEnabled(isTTY: boolean, env: Readonly<Record<string, string
   return isTTY && env["TERM"] !== "dumb";
 }
 
+/**
+ * A sink on a process stream that stops writing once the reader has gone (`dmasim run X | head`: EPIPE), instead of
+ * dying on an unhandled stream error; the command still finishes and exits with its own status. Any other write
+ * error (a full disk under `> file`) is one line on the other stream and exit 74 (EX_IOERR).
+ */
+function streamSink(stream: NodeJS.WriteStream): TextSink {
+  let closed = false;
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    closed = true;
+    if (err.code === "EPIPE") return;
+    const other = stream === process.stdout ? process.stderr : process.stdout;
+    other.write(`dmasim: cannot write the output: ${err.message}\n`);
+    process.exit(74);
+  });
+  return { write: (t) => void (closed || stream.write(t)) };
+}
+
 /** The process's streams and environment. */
 export function processIo(): CliIo {
   const isTTY = process.stdout.isTTY === true;
   return {
-    stdout: { write: (t) => void process.stdout.write(t) },
-    stderr: { write: (t) => void process.stderr.write(t) },
+    stdout: streamSink(process.stdout),
+    stderr: streamSink(process.stderr),
     isTTY,
+    stderrIsTTY: process.stderr.isTTY === true && process.env["TERM"] !== "dumb",
     color: colorEnabled(isTTY, process.env),
     cwd: process.cwd(),
     env: process.env,
@@ -60,6 +80,7 @@ export function captureIo(options: { readonly cwd?: string; readonly isTTY?: boo
     stdout: { write: (s) => void (out += s) },
     stderr: { write: (s) => void (err += s) },
     isTTY,
+    stderrIsTTY: isTTY,
     color: colorEnabled(isTTY, env),
     cwd: options.cwd ?? process.cwd(),
     env,
