@@ -105,6 +105,7 @@ export function walkStage1(
   const inLo = iova >>> 0;
   const inHi = (iova - inLo) / TWO_32;
   let tableNoWrite = false;
+  const words = memory.pageWords !== undefined;
   while (level <= 3) {
     const shift = g + (3 - level) * stride;
     // Index bits [shift + stride - 1 : shift] of the input address (select_tt keeps it below 2^inputsize).
@@ -116,7 +117,7 @@ export function walkStage1(
           : ((inLo >>> shift) | (inHi << (32 - shift))) & indexMask;
     const pteAddr = base + index * 8;
     // The descriptor's two halves from the page's words when the memory offers them (one page lookup, not two).
-    const page = (pteAddr & 7) === 0 ? (memory.pageWords?.(pteAddr, false) ?? null) : null;
+    const page = words && (pteAddr & 7) === 0 ? (memory.pageWords?.(pteAddr, false) ?? null) : null;
     let lo: number;
     let hi: number;
     if (page !== null) {
