@@ -151,6 +151,7 @@ export class PhysicalMemory implements PhysicalMemoryPort {
     return this.#readSlow(pa, 4);
   }
 
+  /** The words of the page holding `pa` (see {@link PhysicalMemoryPort.pageWords}); `forWrite` backs the page. */
   pageWords(pa: PhysAddr, forWrite: boolean): Uint32Array | null {
     const pfn = frameOf(pa);
     const page = forWrite ? this.#pageForWrite(pfn) : this.#lookup(pfn);

@@ -116,17 +116,17 @@ interface DevmFrame {
   readonly owner: string;
 }
 
-/**
- * `struct arm_smmu_device`: one SMMUv3 as the driver sees it.
- *
- * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h struct arm_smmu_device
- */
 /** What {@link ArmSmmuDevice.spareBatch} holds (`CmdqBatch` in `cmdq.ts`, which imports this file). */
 export interface CmdqBatchSlot {
   readonly words: number[];
   num: number;
 }
 
+/**
+ * `struct arm_smmu_device`: one SMMUv3 as the driver sees it.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h struct arm_smmu_device
+ */
 export class ArmSmmuDevice {
   readonly ctx: ArmSmmuV3Context;
   readonly dev: Device;
