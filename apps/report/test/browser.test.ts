@@ -40,6 +40,28 @@ function expectedCells(doc: Doc): Map<string, number> {
 }
 
 describe.runIf(run)("the HTML report in headless Chromium", () => {
+  it("after explore, draws the explorer statistics chart", async () => {
+    const io = captureIo({ cwd: dir });
+    expect(await main(["explore", "seed", "--profile", "v4.7", "--profile", "v4.8", "-o", "explored"], io)).toBe(1);
+    const opened = await openReport(join(dir, "explored", "report.html"));
+    try {
+      const sizes = await opened.page.$$eval("figure.explorer svg", (els) => els.map((e) => e.getBoundingClientRect()).map((b) => [b.width, b.height]));
+      expect(sizes).toHaveLength(1);
+      for (const [w, h] of sizes) {
+        expect(w).toBeGreaterThan(0);
+        expect(h).toBeGreaterThan(0);
+      }
+      // statesVisited, distinctStates and runs are non-zero for both profiles: at least six bars with height.
+      const bars = await opened.page.$$eval("figure.explorer .mark-rect path", (els) => els.filter((e) => e.getBoundingClientRect().height > 0).length);
+      expect(bars).toBeGreaterThanOrEqual(6);
+      const rows = await opened.page.$$eval("table.explore tbody tr th", (els) => els.map((e) => e.textContent));
+      expect(rows).toEqual(["v4.7", "v4.8"]);
+      expect(opened.requests).toHaveLength(1);
+    } finally {
+      await opened.close();
+    }
+  });
+
   it("matches the JSON, draws its SVGs, stays offline, and screenshots", async () => {
     const io = captureIo({ cwd: dir });
     expect(await main(["-o", "out"], io)).toBe(0);
@@ -68,6 +90,11 @@ describe.runIf(run)("the HTML report in headless Chromium", () => {
       }
       expect(nonZero).toBeGreaterThan(0);
 
+      // The timelines draw their marks (device add, probe, bind, DMA ...) and the topologies their nodes.
+      const drawn = await page.$$eval("figure.timeline", (figs) => figs.map((f) => [...f.querySelectorAll(".mark-symbol path")].filter((p) => p.getBoundingClientRect().width > 0).length));
+      expect(drawn.every((n) => n > 0)).toBe(true);
+      const nodes = await page.$$eval("figure.topology", (figs) => figs.map((f) => f.querySelectorAll("g.node").length));
+      expect(nodes.every((n) => n > 0)).toBe(true);
       for (const kind of ["timeline", "topology"]) {
         const sizes = await page.$$eval(`figure.${kind} svg`, (els) => els.map((e) => e.getBoundingClientRect()).map((b) => [b.width, b.height]));
         expect(sizes.length, `${kind} figures`).toBeGreaterThan(0);

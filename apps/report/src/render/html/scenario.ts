@@ -81,7 +81,7 @@ async function exploration(s: ScenarioResult, si: number): Promise<SafeHtml> {
   const trs = rows.map(({ profile, exploration: e }) => html`<tr><th scope="row">${profile}</th><td>${e.mode}${e.complete ? "" : " (budget reached)"}</td><td class="n">${e.statesVisited}</td><td class="n">${e.distinctStates}</td><td class="n">${e.duplicateStates}</td><td class="n">${e.prunedByReduction}</td><td class="n">${e.runs}</td><td class="n">${e.naiveOrderings}</td><td>${e.violated.length === 0 ? "none" : e.violated.map((v) => `${v.invariant} (${v.devices})`).join(", ")}</td></tr>`);
   return html`<h3>Exploration</h3>
 <table class="explore"><thead><tr><th>profile</th><th>mode</th><th>states visited</th><th>distinct</th><th>duplicates</th><th>pruned (POR)</th><th>runs</th><th>naive orderings</th><th>violated (devices)</th></tr></thead><tbody>${trs}</tbody></table>
-<figure class="explorer">${trusted(svg)}<figcaption>Explorer statistics per profile (log scale).</figcaption></figure>`;
+<figure class="explorer">${trusted(svg)}<figcaption>Explorer statistics per profile (symmetric log scale).</figcaption></figure>`;
 }
 
 /** The section of scenario `si`. */
