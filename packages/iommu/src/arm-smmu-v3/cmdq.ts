@@ -35,7 +35,7 @@ function queueConsumed(q: ArmSmmuQueue, consV: number, prod: number): boolean {
   return (sameWrap && qIdx(q, consV) > qIdx(q, prod)) || (!sameWrap && qIdx(q, consV) <= qIdx(q, prod));
 }
 
-/** The CMD_SYNC the driver appends (`arm_smmu_cmdq_build_sync_cmd` without MSI polling): CS = SEV, attributes by era. */
+/** The CMD_SYNC the driver appends (`arm_smmu_cmdq_build_sync_cmd` without MSI polling): CS = SEV, era's attributes. */
 const SYNC_WITH_ATTRS = buildCmd({ op: "CMD_SYNC", msiAddr: 0, withAttrs: true });
 const SYNC_PLAIN = buildCmd({ op: "CMD_SYNC", msiAddr: 0, withAttrs: false });
 
@@ -49,8 +49,8 @@ function syncCmd(smmu: ArmSmmuDevice): CmdWords {
 function writeEntry(smmu: ArmSmmuDevice, q: ArmSmmuQueue, prod: number, words: ArrayLike<number>, at: number): void {
   const pa = qEnt(q, prod);
   const m = smmu.ctx.memory;
-  // A 16-byte aligned entry (always, as queues are) never straddles a page: store the words straight into the page when the
-  // memory offers it (the same bytes four write32 calls would store).
+  // A 16-byte aligned entry (always, as queues are) never straddles a page: store the words straight into the page
+  // when the memory offers it (the same bytes four write32 calls would store).
   const page = (pa & 15) === 0 ? (m.pageWords?.(pa, true) ?? null) : null;
   if (page !== null) {
     const i = (pa & 0xfff) >>> 2;
@@ -144,7 +144,8 @@ export function issueSync(smmu: ArmSmmuDevice): number {
 /**
  * `struct arm_smmu_cmdq_batch`: up to CMDQ_BATCH_ENTRIES commands issued together; a full batch is issued without
  * a sync, and {@link batchSubmit} issues the rest with one (an empty batch still issues a CMD_SYNC). The commands
- * are kept as one flat array of words, four per command, as the kernel's `u64 cmds[CMDQ_BATCH_ENTRIES * CMDQ_ENT_DWORDS]`.
+ * are kept as one flat array of words, four per command, like the kernel's
+ * `u64 cmds[CMDQ_BATCH_ENTRIES * CMDQ_ENT_DWORDS]`.
  */
 export class CmdqBatch {
   readonly words: number[] = [];

@@ -93,11 +93,34 @@ export type CommandScratch = { -readonly [K in keyof SmmuCommand]: SmmuCommand[K
 
 /** A zeroed {@link CommandScratch}. */
 export function emptyCommand(): CommandScratch {
-  return { opcode: 0, name: null, ssec: false, ssv: false, ssid: 0, sid: 0, vmid: 0, asid: 0, num: 0, scale: 0, cs: 0, leaf: false, range: 0, ttl: 0, tg: 0, addr: 0 };
+  return {
+    opcode: 0,
+    name: null,
+    ssec: false,
+    ssv: false,
+    ssid: 0,
+    sid: 0,
+    vmid: 0,
+    asid: 0,
+    num: 0,
+    scale: 0,
+    cs: 0,
+    leaf: false,
+    range: 0,
+    ttl: 0,
+    tg: 0,
+    addr: 0,
+  };
 }
 
 /** Decodes a command from its four 32-bit words into `out` (returned). */
-export function decodeCommandInto(out: CommandScratch, word0: number, word1: number, word2: number, word3: number): CommandScratch {
+export function decodeCommandInto(
+  out: CommandScratch,
+  word0: number,
+  word1: number,
+  word2: number,
+  word3: number,
+): CommandScratch {
   const w0 = word0 >>> 0;
   const w1 = word1 >>> 0;
   const w2 = word2 >>> 0;
