@@ -39,9 +39,9 @@ export function topologyDot(t: TopologyData): string {
   t.nodes.forEach((n, i) => ids.set(n.name, `n${i}`));
   const out: string[] = [
     "digraph topology {",
-    '  graph [rankdir=TB, nodesep=0.25, ranksep=0.45, fontname="Courier,monospace", fontsize=11, bgcolor="transparent"];',
-    '  node [fontname="Courier,monospace", fontsize=10, margin="0.08,0.04", height=0.3];',
-    '  edge [color="#5a7594", arrowsize=0.6, fontname="Courier,monospace", fontsize=9];',
+    '  graph [rankdir=TB, nodesep=0.25, ranksep=0.45, fontname="Courier", fontsize=11, bgcolor="transparent"];',
+    '  node [fontname="Courier", fontsize=10, margin="0.08,0.04", height=0.3];',
+    '  edge [color="#5a7594", arrowsize=0.6, fontname="Courier", fontsize=9];',
   ];
   const groups = new Map<number, TopologyNode[]>();
   for (const n of t.nodes) {

@@ -16,9 +16,15 @@ function graphviz(): Promise<Graphviz> {
   return loading;
 }
 
-/** Strips what a page does not need from Graphviz's SVG. */
+/**
+ * Strips what a page does not need from Graphviz's SVG, and lets the browser fall back to any monospace font where
+ * Courier is missing. The layout names plain `Courier` because that is the name Graphviz's text-width estimate
+ * knows (0.6 em a character, as every monospace font): with a font list it would measure in Times and draw boxes
+ * narrower than their labels.
+ */
 export function cleanGraphvizSvg(svg: string): string {
   return svg
+    .replace(/font-family="Courier"/g, 'font-family="Courier,monospace"')
     .replace(/<\?xml[^>]*\?>\s*/g, "")
     .replace(/<!DOCTYPE[^>]*>\s*/g, "")
     .replace(/<!--[\s\S]*?-->\s*/g, "")
