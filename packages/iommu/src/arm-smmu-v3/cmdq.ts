@@ -45,13 +45,26 @@ function syncCmd(smmu: ArmSmmuDevice): CmdWords {
   return smmu.ctx.era.cmdSyncAttrs ? SYNC_WITH_ATTRS : SYNC_PLAIN;
 }
 
+/**
+ * The words of the queue page an entry at `pa` lies in, when the memory offers them and the entry is 16-byte aligned
+ * (always, as queues are: an entry then never straddles a page); null otherwise.
+ */
+function entryPage(smmu: ArmSmmuDevice, pa: number): Uint32Array | null {
+  return (pa & 15) === 0 ? (smmu.ctx.memory.pageWords?.(pa, true) ?? null) : null;
+}
+
 /** Writes the command at `words[at..at+3]` into the queue entry at `prod`. */
 function writeEntry(smmu: ArmSmmuDevice, q: ArmSmmuQueue, prod: number, words: ArrayLike<number>, at: number): void {
   const pa = qEnt(q, prod);
+  writeEntryAt(smmu, pa, entryPage(smmu, pa), words, at);
+}
+
+/**
+ * Writes the command at `words[at..at+3]` into the queue entry at `pa`: straight into the page's words when `page`
+ * (from {@link entryPage}) is given (the same bytes four write32 calls would store), else by write32.
+ */
+function writeEntryAt(smmu: ArmSmmuDevice, pa: number, page: Uint32Array | null, words: ArrayLike<number>, at: number): void {
   const m = smmu.ctx.memory;
-  // A 16-byte aligned entry (always, as queues are) never straddles a page: store the words straight into the page
-  // when the memory offers it (the same bytes four write32 calls would store).
-  const page = (pa & 15) === 0 ? (m.pageWords?.(pa, true) ?? null) : null;
   if (page !== null) {
     const i = (pa & 0xfff) >>> 2;
     page[i] = words[at] as number;
@@ -93,10 +106,22 @@ function issueWords(smmu: ArmSmmuDevice, words: ArrayLike<number>, n: number, sy
     q.cons = smmu.readReg(q.consReg);
   }
   // 2. Write the commands, then the CMD_SYNC, into queue memory.
+  // Consecutive entries mostly share a page: its words are looked up once per page, not per entry.
   const start = q.prod;
-  for (let i = 0; i < n; i++) writeEntry(smmu, q, queueIncN(q, start, i), words, i * 4);
+  let pageAddr = -1;
+  let page: Uint32Array | null = null;
+  for (let i = 0; i <= n; i++) {
+    if (i === n && !sync) break;
+    const pa = qEnt(q, queueIncN(q, start, i));
+    const at = pa - (pa & 0xfff);
+    if (at !== pageAddr) {
+      pageAddr = at;
+      page = entryPage(smmu, pa);
+    }
+    if (i < n) writeEntryAt(smmu, pa, page, words, i * 4);
+    else writeEntryAt(smmu, pa, page, syncCmd(smmu), 0);
+  }
   const syncProd = queueIncN(q, start, n);
-  if (sync) writeEntry(smmu, q, syncProd, syncCmd(smmu), 0);
   // 3. Publish: one PROD write (the hardware consumes synchronously inside it).
   q.prod = queueIncN(q, start, total);
   smmu.writeReg(q.prodReg, q.prod);

@@ -33,12 +33,19 @@ export function consumeCommands(s: SmmuV3State): void {
   const base = queueBaseAddress(q, COMMAND_ENTRY_SIZE, s.config.compat.queueBaseMask64);
   const memory = s.memory;
   let error = 0;
+  // The page the last command was read from (consecutive commands usually share one).
+  let pageAddr = -1;
+  let page: Uint32Array | null = null;
   while (!queueEmpty(q.prod, q.cons, q.log2size)) {
     if (((s.gerror ^ s.gerrorn) & GERROR.CMDQ_ERR) !== 0) break;
     const index = queueIndex(q.cons, q.log2size);
     const addr = queueEntryAddress(base, q.cons, q.log2size, COMMAND_ENTRY_SIZE);
     // A command is 16-byte aligned, so within one page: read it straight from the page when the memory offers it.
-    const page = (addr & 15) === 0 ? (memory.pageWords?.(addr, false) ?? null) : null;
+    const at = addr - (addr & 0xfff);
+    if (at !== pageAddr) {
+      pageAddr = at;
+      page = (addr & 15) === 0 ? (memory.pageWords?.(addr, false) ?? null) : null;
+    }
     const i = (addr & 0xfff) >>> 2;
     const w0 = page !== null ? (page[i] as number) : memory.read32(addr);
     const w1 = page !== null ? (page[i + 1] as number) : memory.read32(addr + 4);
@@ -187,13 +194,16 @@ function rangeInvalidate(s: SmmuV3State, c: SmmuCommand): ExecResult {
       }
     }
   }
+  const traced = s.trace !== null;
+  // An empty IOTLB has nothing to drop (the common case right after a strict unmap's earlier invalidation), and
+  // with no trace there is no smmu-tlbi event to emit: the range walk would change nothing.
+  if (!traced && s.iotlb.size === 0) return OK;
   const asid = c.opcode === CMD_OP.TLBI_NH_VA ? asidOf(s, c.asid) : -1;
   const granuleShift = c.tg * 2 + 10;
   let numPages = (num + 1) * pow2(scale);
   const lastPage = numPages - 1;
   let firstPage = 0;
   let addr = c.addr;
-  const traced = s.trace !== null;
   const dropped: IotlbDropped[] = [];
   while (numPages > 0) {
     const count = alignedPow2Count(firstPage, lastPage, 64 - granuleShift);
