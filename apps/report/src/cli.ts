@@ -55,7 +55,9 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .addOption(formatOption())
     .option("--choices <list>", "replay an explorer choice sequence, e.g. 0,2,1")
     .option("--cmdline <cmdline>", "kernel command line (replaces the scenario's)")
-    .action(async (scenario: string, opts: { profile?: string[]; format: OutputFormat; choices?: string; cmdline?: string }) => {
+    .option("--trace", "print each profile's whole trace (notifier calls, probes, STE writes, commands, DMA) first")
+    .option("--dmesg", "print each profile's kernel log (printk lines as dmesg shows them) first")
+    .action(async (scenario: string, opts: { profile?: string[]; format: OutputFormat; choices?: string; cmdline?: string; trace?: boolean; dmesg?: boolean }) => {
       exit(
         await runCommand(
           {
@@ -64,6 +66,8 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
             ...(opts.profile === undefined ? {} : { profiles: opts.profile }),
             ...(opts.choices === undefined ? {} : { choices: opts.choices }),
             ...(opts.cmdline === undefined ? {} : { cmdline: opts.cmdline }),
+            ...(opts.trace === true ? { trace: true } : {}),
+            ...(opts.dmesg === true ? { dmesg: true } : {}),
           },
           io,
         ),

@@ -2,7 +2,7 @@
  * Boots a scenario under each requested profile and builds the published result. Profiles are checked first, so a
  * bad `--profile` is a usage error before anything runs.
  */
-import { PROFILES, PROFILE_NAMES, bootScenario, checkExpectations, isProfileName, type BootOptions, type ProfileName, type Scenario } from "@dmasim/kernel";
+import { PROFILES, PROFILE_NAMES, bootScenario, checkExpectations, isProfileName, type BootOptions, type BootResult, type ProfileName, type Scenario } from "@dmasim/kernel";
 import { fromPlatformError, inputError, type Result } from "./errors";
 import { runResult, type RunResult, type ScenarioResult } from "./result";
 
@@ -27,6 +27,8 @@ export interface RunScenarioOptions {
   readonly boot?: Omit<BootOptions, "scenario">;
   /** The file the scenario came from, for error messages. */
   readonly file?: string | null;
+  /** Called with each profile's boot before it is reduced to the published result (the CLI's `--trace`). */
+  readonly onBoot?: (profile: ProfileName, booted: BootResult) => void;
 }
 
 /** A boot that differs from the scenario's `expect` block: `expect["v4.7"].fail: I-PROBE passed`. */
@@ -57,6 +59,7 @@ export function runScenario(scenario: Scenario, profiles: readonly ProfileName[]
     const profile = PROFILES[name];
     const booted = bootScenario(scenario, profile, options.boot ?? {});
     if (!booted.ok) return { ok: false, error: bootFailure(booted.error, file ?? scenario.name) };
+    options.onBoot?.(name, booted.value);
     runs.push(runResult({ name, label: profile.label, hypothetical: profile.hypothetical }, booted.value, options.boot?.choices ?? null));
     for (const m of checkExpectations(scenario, name, booted.value)) mismatches.push({ scenario: scenario.name, profile: name, path: m.path, message: m.message });
   }

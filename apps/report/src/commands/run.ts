@@ -3,6 +3,9 @@
  * profile, printed as text, the published JSON or Markdown. Exit 0 when nothing is violated, 1 otherwise, 2 on bad
  * input.
  */
+import { formatTime, formatTrace } from "@dmasim/driver-core";
+import type { BootResult, ProfileName } from "@dmasim/kernel";
+import { dyndbgEnabled, predictedLogFromTrace, visibilityFromCmdline } from "../conformance/index";
 import { EXIT_CLEAN, EXIT_USAGE, EXIT_VIOLATIONS, formatInputError } from "../errors";
 import type { CliIo } from "../io/cli-io";
 import { hasViolations, type ScenarioResult } from "../result";
@@ -22,6 +25,37 @@ export interface RunArgs {
   readonly format?: OutputFormat;
   readonly choices?: string;
   readonly cmdline?: string;
+  /** Print each profile's whole trace (every layer's events, nested as they ran) before the result. */
+  readonly trace?: boolean;
+  /** Print each profile's kernel log (the printk lines, as dmesg shows them) before the result. */
+  readonly dmesg?: boolean;
+}
+
+/**
+ * The kernel log of a boot as `dmesg` would show it: every line of level `info` and above, and a `pr_debug` /
+ * `dev_dbg` line only when the command line's dynamic debug enables its file (`dyndbg="file dd.c +p"`,
+ * `<module>.dyndbg=+p`). The console log level does not apply: dmesg reads the ring buffer.
+ *
+ * @see include/linux/dynamic_debug.h dynamic_dev_dbg
+ * @see kernel/printk/printk.c devkmsg_read
+ */
+export function dmesgText(booted: BootResult, cmdline: string): string {
+  const v = visibilityFromCmdline(cmdline);
+  return predictedLogFromTrace(booted.trace)
+    .filter((l) => l.level !== "debug" || dyndbgEnabled(v, l.file))
+    .map((l) => `[${formatTime(l.time ?? 0)}] ${l.text}\n`)
+    .join("");
+}
+
+/**
+ * The `--trace` / `--dmesg` text of one boot: a `== PROFILE trace` header and the records (sequence number,
+ * simulated time and the step, indented by nesting), then a `== PROFILE dmesg` header and the kernel log.
+ */
+export function bootLogText(profile: ProfileName, booted: BootResult, what: { readonly trace: boolean; readonly dmesg: boolean; readonly cmdline: string }): string {
+  let out = "";
+  if (what.trace) out += `== ${profile} trace (${booted.trace.length} records)\n${formatTrace(booted.trace)}\n`;
+  if (what.dmesg) out += `== ${profile} dmesg\n${dmesgText(booted, what.cmdline)}`;
+  return out;
 }
 
 /** Prints a scenario result in `format`. */
@@ -46,8 +80,13 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (!profiles.ok) return fail(profiles.error);
   const choices = args.choices === undefined ? null : parseChoices(args.choices);
   if (choices !== null && !choices.ok) return fail(choices.error);
+  const logs = { trace: args.trace === true, dmesg: args.dmesg === true, cmdline: args.cmdline ?? resolved.value.scenario.cmdline ?? "" };
+  if ((logs.trace || logs.dmesg) && (args.format ?? "text") !== "text") {
+    return fail({ file: logs.trace ? "--trace" : "--dmesg", field: null, message: `prints text: use it with --format text, not ${args.format ?? "text"}` });
+  }
   const r = runScenario(resolved.value.scenario, profiles.value, {
     file: resolved.value.file,
+    ...(logs.trace || logs.dmesg ? { onBoot: (profile: ProfileName, booted: BootResult) => io.stdout.write(bootLogText(profile, booted, logs)) } : {}),
     boot: {
       ...(args.cmdline === undefined ? {} : { cmdline: args.cmdline }),
       ...(choices === null ? {} : { choices: choices.value }),
