@@ -84,6 +84,8 @@ export class DmaSubsystem {
         ? null
         : SwiotlbPool.create(options.memory, options.frames, { overflowBuffer: v4, ...(options.swiotlb ?? {}) });
     const ownerOf = options.ownerOf ?? defaultDmaOwner;
+    let lastDev: Device | null = null;
+    let lastState: DeviceDmaState | null = null;
     const ctx: DmaContext = {
       era: options.era,
       trace: options.trace,
@@ -94,7 +96,15 @@ export class DmaSubsystem {
       iommu: options.iommu ?? null,
       platform: options.platform ?? {},
       swiotlb: this.swiotlb,
-      state: (dev) => dev.getData(DMA_DEVICE) ?? this.deviceInit(dev),
+      state: (dev) => {
+        // One-entry cache: a device's DMA slot is created once and never replaced or cleared, and DMA API calls come
+        // in runs on one device (map, then unmap), so the slot lookup in the device's data area is skipped.
+        if (dev === lastDev) return lastState as DeviceDmaState;
+        const st = dev.getData(DMA_DEVICE) ?? this.deviceInit(dev);
+        lastDev = dev;
+        lastState = st;
+        return st;
+      },
       isPci: (dev, st) => st.isPci ?? (st.isPci = options.platform?.isPci?.(dev) ?? false),
       ownerOf,
       nextMappingSeq: () => ++this.#mappingSeq,
