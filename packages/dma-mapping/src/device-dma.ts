@@ -91,9 +91,10 @@ export interface DeviceDmaState {
   archSetup: ArchSetupDmaArgs | null;
   /**
    * Live mappings by bus page ({@link dmaMappingKey}): the most recent mapping starting in that page, linked to older
-   * ones ({@link DmaMappingRecord.next}).
+   * ones ({@link DmaMappingRecord.next}); null for a page whose mappings are all gone (a few such entries are kept
+   * rather than deleted, see `unbook` in dma-api.ts).
    */
-  readonly mappings: Map<number, DmaMappingRecord>;
+  readonly mappings: Map<number, DmaMappingRecord | null>;
 }
 
 /** The device data slot holding {@link DeviceDmaState}. */
@@ -133,7 +134,7 @@ export function liveDmaMappings(dev: Device): DmaMappingRecord[] {
   if (st === undefined) return [];
   const out: DmaMappingRecord[] = [];
   for (const head of st.mappings.values()) {
-    for (let r: DmaMappingRecord | null = head; r !== null; r = r.next) out.push(r);
+    for (let r = head; r !== null; r = r.next) out.push(r);
   }
   return out.sort((a, b) => a.seq - b.seq);
 }

@@ -57,14 +57,22 @@ function book(
   st.mappings.set(key, rec);
 }
 
+/**
+ * While a device's book has at most this many pages, a page whose last mapping goes keeps its entry (null) instead
+ * of being deleted: V8 shrinks a Map (a runtime call and a new table) on every delete that leaves it under half
+ * full, so a map+unmap loop on one page would pay that on every unmap. At most this many such entries exist.
+ */
+const EMPTY_PAGES_KEPT = 8;
+
 /** Removes the most recent live mapping at `dmaAddr` and returns it; null when there is none. */
 function unbook(st: DeviceDmaState, dmaAddr: DmaAddr): DmaMappingRecord | null {
   const key = dmaMappingKey(dmaAddr);
   const head = st.mappings.get(key);
-  if (head === undefined) return null;
+  if (head === undefined || head === null) return null;
   if (head.dmaAddr === dmaAddr) {
-    if (head.next === null) st.mappings.delete(key);
-    else st.mappings.set(key, head.next);
+    if (head.next !== null) st.mappings.set(key, head.next);
+    else if (st.mappings.size > EMPTY_PAGES_KEPT) st.mappings.delete(key);
+    else st.mappings.set(key, null);
     return head;
   }
   for (let prev = head, r = head.next; r !== null; prev = r, r = r.next) {
