@@ -29,21 +29,21 @@ export function lpaeMap(
   lvl: number,
   table: number,
 ): number {
-  let t = c.view(table);
-  if (size === c.block[3] && lvl < 3) {
-    const leaf = c.leafTableFor(iova);
-    if (leaf !== undefined) {
-      t = leaf;
-      table = leaf.pa;
-      lvl = 3;
-    }
-  }
+  // A page-sized request starts from the cached leaf table when the walk to it is still valid (the root's mirror is
+  // then not needed, and the cache already names this leaf: remembering it again would change nothing).
+  const leaf = size === c.block[3] && lvl < 3 ? c.leafTableFor(iova) : undefined;
+  let t: PgTable | undefined;
+  if (leaf !== undefined) {
+    t = leaf;
+    table = leaf.pa;
+    lvl = 3;
+  } else t = c.view(table);
   // Whether every descriptor followed so far was a table descriptor (v4.4 also descends through blocks).
   let viaTables = true;
   for (;;) {
     const idx = c.index(iova, lvl);
     if (size === c.block[lvl] && c.leafOk[lvl] === true) {
-      if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
+      if (lvl === 3 && t !== undefined && viaTables && t !== leaf) c.rememberLeafTable(iova, t);
       return initPtes(c, iova, paddr, size, pgcount, attrLo, attrHi, lvl, table, t, idx);
     }
     if (lvl >= 3) {
@@ -130,22 +130,22 @@ export function unmapV44(
   lvl: number,
   table: number,
 ): number {
-  let t = c.view(table);
-  if (size === c.block[3] && lvl < 3) {
-    const leaf = c.leafTableFor(iova);
-    if (leaf !== undefined) {
-      t = leaf;
-      table = leaf.pa;
-      lvl = 3;
-    }
-  }
+  // A page-sized request starts from the cached leaf table when the walk to it is still valid (the root's mirror is
+  // then not needed, and the cache already names this leaf: remembering it again would change nothing).
+  const leaf = size === c.block[3] && lvl < 3 ? c.leafTableFor(iova) : undefined;
+  let t: PgTable | undefined;
+  if (leaf !== undefined) {
+    t = leaf;
+    table = leaf.pa;
+    lvl = 3;
+  } else t = c.view(table);
   let viaTables = true;
   for (;;) {
     if (lvl === 4) {
       c.warn("__arm_lpae_unmap: ran out of page table", false);
       return 0;
     }
-    if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
+    if (lvl === 3 && t !== undefined && viaTables && t !== leaf) c.rememberLeafTable(iova, t);
     const idx = c.index(iova, lvl);
     const lo = c.lo(t, table, idx);
     const hi = c.hi(t, table, idx);
@@ -245,22 +245,22 @@ export function unmapModern(
   lvl: number,
   table: number,
 ): number {
-  let t = c.view(table);
-  if (size === c.block[3] && lvl < 3) {
-    const leaf = c.leafTableFor(iova);
-    if (leaf !== undefined) {
-      t = leaf;
-      table = leaf.pa;
-      lvl = 3;
-    }
-  }
+  // A page-sized request starts from the cached leaf table when the walk to it is still valid (the root's mirror is
+  // then not needed, and the cache already names this leaf: remembering it again would change nothing).
+  const leaf = size === c.block[3] && lvl < 3 ? c.leafTableFor(iova) : undefined;
+  let t: PgTable | undefined;
+  if (leaf !== undefined) {
+    t = leaf;
+    table = leaf.pa;
+    lvl = 3;
+  } else t = c.view(table);
   let viaTables = true;
   for (;;) {
     if (lvl === 4) {
       c.warn("__arm_lpae_unmap: ran out of page table", false);
       return 0;
     }
-    if (lvl === 3 && t !== undefined && viaTables) c.rememberLeafTable(iova, t);
+    if (lvl === 3 && t !== undefined && viaTables && t !== leaf) c.rememberLeafTable(iova, t);
     const idx = c.index(iova, lvl);
     let lo = c.lo(t, table, idx);
     let hi = c.hi(t, table, idx);
