@@ -55,9 +55,10 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .addOption(formatOption())
     .option("--choices <list>", "replay an explorer choice sequence, e.g. 0,2,1")
     .option("--cmdline <cmdline>", "kernel command line (replaces the scenario's)")
+    .option("--inject <budget>", "the fault budget an explorer counterexample was found with, e.g. enomem=1")
     .option("--trace", "print each profile's whole trace (notifier calls, probes, STE writes, commands, DMA) first")
     .option("--dmesg", "print each profile's kernel log (printk lines as dmesg shows them) first")
-    .action(async (scenario: string, opts: { profile?: string[]; format: OutputFormat; choices?: string; cmdline?: string; trace?: boolean; dmesg?: boolean }) => {
+    .action(async (scenario: string, opts: { profile?: string[]; format: OutputFormat; choices?: string; cmdline?: string; inject?: string; trace?: boolean; dmesg?: boolean }) => {
       exit(
         await runCommand(
           {
@@ -66,6 +67,7 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
             ...(opts.profile === undefined ? {} : { profiles: opts.profile }),
             ...(opts.choices === undefined ? {} : { choices: opts.choices }),
             ...(opts.cmdline === undefined ? {} : { cmdline: opts.cmdline }),
+            ...(opts.inject === undefined ? {} : { inject: opts.inject }),
             ...(opts.trace === true ? { trace: true } : {}),
             ...(opts.dmesg === true ? { dmesg: true } : {}),
           },
@@ -82,9 +84,10 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .option("--max-states <n>", "state budget")
     .option("--seed <s>", "random exploration with this seed")
     .option("--workers <n>", "worker threads (results are the same for any number)")
+    .option("--inject <budget>", "fail probes on purpose, at most this many per run: enomem=N,defer=N")
     .addOption(formatOption())
     .option("-o, --out <dir>", "also write report.html, report.md, report.json here")
-    .action(async (scenario: string, opts: { profile?: string[]; maxStates?: string; seed?: string; workers?: string; format: OutputFormat; out?: string }) => {
+    .action(async (scenario: string, opts: { profile?: string[]; maxStates?: string; seed?: string; workers?: string; format: OutputFormat; out?: string; inject?: string }) => {
       exit(
         await exploreCommand(
           {
@@ -95,6 +98,7 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
             ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }),
             ...(opts.seed === undefined ? {} : { seed: opts.seed }),
             ...(opts.out === undefined ? {} : { out: opts.out }),
+            ...(opts.inject === undefined ? {} : { inject: opts.inject }),
           },
           io,
         ),

@@ -10,6 +10,7 @@ import { fromPlatformError, type Result } from "./errors";
 import { runResult, violationTrace, type ExplorationResult, type RunResult, type ViolationResult } from "./result";
 import type { AnyRecord } from "./views/describe";
 import { sequenceOf } from "./views/sequence";
+import type { InjectBudget } from "./commands/inject";
 
 /** Options the CLI passes to the explorer. */
 export interface ExplorerOptions {
@@ -18,6 +19,7 @@ export interface ExplorerOptions {
   readonly maxStates?: number;
   readonly seed?: number;
   readonly workers?: number;
+  readonly inject?: { readonly enomem?: number; readonly defer?: number };
   readonly onProgress?: (p: ExplorerProgress) => void;
 }
 
@@ -65,6 +67,13 @@ export interface ExplorerReport {
 /** The explorer as the CLI calls it (the kernel's `explore`). */
 export type Explorer = (scenario: Scenario, options: ExplorerOptions) => Promise<ExplorerReport>;
 
+/** What the user asked the explorer for (kept in the result so a counterexample can be replayed). */
+export interface ExploreAsked {
+  readonly seed: number | null;
+  readonly maxStates: number | null;
+  readonly inject?: InjectBudget | null;
+}
+
 /** A float count as a decimal string (`unknown` when it is not finite). */
 export function countString(n: number): string {
   if (!Number.isFinite(n) || n < 0) return "unknown";
@@ -72,7 +81,7 @@ export function countString(n: number): string {
 }
 
 /** The deterministic part of an explorer report. */
-export function explorationResult(report: ExplorerReport, asked: { readonly seed: number | null; readonly maxStates: number | null }): ExplorationResult {
+export function explorationResult(report: ExplorerReport, asked: ExploreAsked): ExplorationResult {
   const devices = new Map<string, Set<string>>();
   for (const c of report.counterexamples) {
     const set = devices.get(c.invariant) ?? new Set<string>();
@@ -85,6 +94,7 @@ export function explorationResult(report: ExplorerReport, asked: { readonly seed
     complete: s.complete,
     seed: report.mode === "random" ? asked.seed : null,
     maxStates: asked.maxStates,
+    inject: asked.inject ?? null,
     statesVisited: s.statesVisited,
     distinctStates: s.distinctStates,
     duplicateStates: s.duplicateStates,
@@ -97,9 +107,9 @@ export function explorationResult(report: ExplorerReport, asked: { readonly seed
 }
 
 /** Replays one counterexample and returns its violation with the full evidence and its choice list. */
-function replay(scenario: Scenario, profile: ProfileName, cx: ExplorerCounterexample, file: string): Result<ViolationResult> {
+function replay(scenario: Scenario, profile: ProfileName, cx: ExplorerCounterexample, file: string, inject: InjectBudget | null): Result<ViolationResult> {
   const p = PROFILES[profile];
-  const booted = bootScenario(scenario, p, { choices: cx.choices });
+  const booted = bootScenario(scenario, p, { choices: cx.choices, ...(inject === null ? {} : { inject }) });
   if (!booted.ok) return { ok: false, error: fromPlatformError(file, booted.error) };
   const run = runResult({ name: profile, label: p.label, hypothetical: p.hypothetical }, booted.value, cx.choices);
   const wanted = cx.device === "" ? null : cx.device;
@@ -126,10 +136,10 @@ function replay(scenario: Scenario, profile: ProfileName, cx: ExplorerCounterexa
  * The run of one explored profile: `base` (the scenario's own order) with the counterexamples as its violations and
  * the exploration statistics.
  */
-export function exploredRun(scenario: Scenario, base: RunResult, report: ExplorerReport, asked: { readonly seed: number | null; readonly maxStates: number | null }, file: string): Result<RunResult> {
+export function exploredRun(scenario: Scenario, base: RunResult, report: ExplorerReport, asked: ExploreAsked, file: string): Result<RunResult> {
   const violations: ViolationResult[] = [];
   for (const cx of report.counterexamples) {
-    const v = replay(scenario, report.profile, cx, file);
+    const v = replay(scenario, report.profile, cx, file, asked.inject ?? null);
     if (!v.ok) return v;
     violations.push(v.value);
   }

@@ -68,6 +68,7 @@ const exploration = z.strictObject({
   complete: z.boolean(),
   seed: int.nullable(),
   maxStates: nat.nullable(),
+  inject: z.strictObject({ enomem: nat, defer: nat }).nullable(),
   statesVisited: nat,
   distinctStates: nat,
   duplicateStates: nat,

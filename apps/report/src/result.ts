@@ -82,6 +82,8 @@ export interface ExplorationResult {
   readonly complete: boolean;
   readonly seed: number | null;
   readonly maxStates: number | null;
+  /** The injected-fault budgets asked for with `--inject` (null: the scenario's own `explore.faults`). */
+  readonly inject: { readonly enomem: number; readonly defer: number } | null;
   readonly statesVisited: number;
   readonly distinctStates: number;
   readonly duplicateStates: number;

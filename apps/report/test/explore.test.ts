@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exploreCommand, type ExploreArgs } from "../src/commands/explore";
+import { runCommand } from "../src/commands/run";
 import type { Explorer, ExplorerOptions, ExplorerReport } from "../src/exploration";
 import { captureIo } from "../src/io/cli-io";
 
@@ -102,6 +103,7 @@ describe("dmasim explore: results", () => {
       complete: true,
       seed: null,
       maxStates: null,
+      inject: null,
       statesVisited: 40,
       distinctStates: 32,
       duplicateStates: 8,
@@ -154,6 +156,31 @@ describe("dmasim explore with the kernel's explorer", () => {
     expect(v47?.violations.map((v) => [v.invariant, v.device])).toEqual([["I-PROBE", "0000:01:00.0"]]);
     expect(v47?.exploration.violated).toEqual([{ invariant: "I-PROBE", devices: 1 }]);
     expect(v48?.violations).toEqual([]);
+  });
+
+  it("--inject enomem=1: a failed probe under v4.8 leaves its IOMMU setup behind (I-CLEAN, S2), v4.12 cleans up; the replay line carries the budget and reproduces it", async () => {
+    const r = await real({ profiles: ["v4.8", "v4.12"], inject: "enomem=1" });
+    expect(r.code).toBe(1);
+    const [v48, v412] = r.doc.runs;
+    expect(v48?.violations.map((v) => v.invariant)).toContain("I-CLEAN");
+    expect(v412?.violations.filter((v) => v.invariant === "I-CLEAN")).toEqual([]);
+    const cx = v48?.violations.find((v) => v.invariant === "I-CLEAN");
+    expect(cx).toBeDefined();
+    const text = captureIo({ cwd: dir, env: { NO_COLOR: "1" } });
+    await exploreCommand({ scenario: "seed", format: "text", profiles: ["v4.8"], inject: "enomem=1" }, text);
+    const replay = `dmasim run seed-acpi-pci-before-smmu --profile v4.8 --choices ${cx?.choices.join(",")} --inject enomem=1,defer=0`;
+    expect(text.out()).toContain(`replay: ${replay}`);
+    const again = captureIo({ cwd: dir, env: { NO_COLOR: "1" } });
+    const code = await runCommand({ scenario: "seed", profiles: ["v4.8"], format: "json", choices: cx?.choices.join(",") ?? "", inject: "enomem=1,defer=0" }, again);
+    expect(code).toBe(1);
+    const run = (JSON.parse(again.out()) as { runs: { violations: { invariant: string; device: string }[] }[] }).runs[0];
+    expect(run?.violations.map((v) => [v.invariant, v.device])).toContainEqual(["I-CLEAN", cx?.device]);
+  });
+
+  it("a bad --inject names the offset of the bad part", async () => {
+    const io = captureIo({ cwd: dir, env: { NO_COLOR: "1" } });
+    expect(await exploreCommand({ scenario: "seed", format: "json", inject: "enomem=1,oops=2" }, io)).toBe(2);
+    expect(io.err()).toBe('dmasim: --inject: offset 9: expected enomem=N or defer=N with N from 0 to 16, got "oops=2"\n');
   });
 
   it("the same result with two workers", async () => {

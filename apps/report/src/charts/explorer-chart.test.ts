@@ -7,6 +7,7 @@ const e = (statesVisited: number, runs: number): ExplorationResult => ({
   complete: true,
   seed: null,
   maxStates: null,
+  inject: null,
   statesVisited,
   distinctStates: statesVisited,
   duplicateStates: 0,

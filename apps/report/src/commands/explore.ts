@@ -16,6 +16,7 @@ import type { RunResult, ScenarioResult } from "../result";
 import { resolveProfiles, runScenario } from "../run-scenario";
 import { resolveScenario } from "../scenarios";
 import { renderReportFiles, tryWriteReportFiles } from "./report-files";
+import { parseInject } from "./inject";
 import { printResult, type OutputFormat } from "./run";
 
 /** Arguments of `explore`. */
@@ -27,6 +28,8 @@ export interface ExploreArgs {
   readonly workers?: string;
   readonly format?: OutputFormat;
   readonly out?: string;
+  /** `enomem=N,defer=N`: injected probe failures per run (replaces the scenario's `explore.faults`). */
+  readonly inject?: string;
 }
 
 /** Seams for tests. */
@@ -64,10 +67,12 @@ export async function exploreCommand(args: ExploreArgs, io: CliIo, deps: Explore
   if (!workers.ok) return fail(workers.error);
   const seed = count(args.seed, "--seed", 0, 2 ** 32 - 1);
   if (!seed.ok) return fail(seed.error);
+  const inject = args.inject === undefined ? null : parseInject(args.inject);
+  if (inject !== null && !inject.ok) return fail(inject.error);
   const explorer = deps.explorer === undefined ? kernelExplorer : deps.explorer;
   if (explorer === null) return fail({ file: null, field: null, message: "the probe-order explorer is not in this build of @dmasim/kernel" });
 
-  const asked = { seed: seed.value, maxStates: maxStates.value };
+  const asked = { seed: seed.value, maxStates: maxStates.value, inject: inject === null ? null : inject.value };
   const where = file ?? scenario.name;
   const runs: RunResult[] = [];
   for (const profile of profiles.value) {
@@ -82,6 +87,7 @@ export async function exploreCommand(args: ExploreArgs, io: CliIo, deps: Explore
       ...(maxStates.value === null ? {} : { maxStates: maxStates.value }),
       ...(seed.value === null ? {} : { seed: seed.value }),
       ...(workers.value === null ? {} : { workers: workers.value }),
+      ...(inject === null ? {} : { inject: inject.value }),
       onProgress: (p) => progress.update(sample(p)),
     });
     const s = report.stats;

@@ -14,6 +14,7 @@ import { renderResultText } from "../render/text/run";
 import { resolveProfiles, runScenario } from "../run-scenario";
 import { resolveScenario } from "../scenarios";
 import { parseChoices } from "./choices";
+import { parseInject } from "./inject";
 
 /** An output format. */
 export type OutputFormat = "text" | "json" | "md";
@@ -25,6 +26,8 @@ export interface RunArgs {
   readonly format?: OutputFormat;
   readonly choices?: string;
   readonly cmdline?: string;
+  /** `enomem=N,defer=N`: the fault budget an explorer counterexample was found with (see `explore --inject`). */
+  readonly inject?: string;
   /** Print each profile's whole trace (every layer's events, nested as they ran) before the result. */
   readonly trace?: boolean;
   /** Print each profile's kernel log (the printk lines, as dmesg shows them) before the result. */
@@ -80,6 +83,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (!profiles.ok) return fail(profiles.error);
   const choices = args.choices === undefined ? null : parseChoices(args.choices);
   if (choices !== null && !choices.ok) return fail(choices.error);
+  const inject = args.inject === undefined ? null : parseInject(args.inject);
+  if (inject !== null && !inject.ok) return fail(inject.error);
   const logs = { trace: args.trace === true, dmesg: args.dmesg === true, cmdline: args.cmdline ?? resolved.value.scenario.cmdline ?? "" };
   if ((logs.trace || logs.dmesg) && (args.format ?? "text") !== "text") {
     return fail({ file: logs.trace ? "--trace" : "--dmesg", field: null, message: `prints text: use it with --format text, not ${args.format ?? "text"}` });
@@ -90,6 +95,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     boot: {
       ...(args.cmdline === undefined ? {} : { cmdline: args.cmdline }),
       ...(choices === null ? {} : { choices: choices.value }),
+      ...(inject === null ? {} : { inject: inject.value }),
     },
   });
   if (!r.ok) return fail(r.error);

@@ -69,7 +69,8 @@ export function interestingDevice(cells: readonly (DeviceResult | undefined)[]):
  * The command that replays a counterexample: `dmasim run SCENARIO --profile P --choices 0,2,1` (no `--choices` when
  * the list is empty: the scenario's own order). A scenario name with characters a shell treats specially is quoted.
  */
-export function replayCommand(scenario: string, profile: string, choices: readonly number[]): string {
+export function replayCommand(scenario: string, profile: string, choices: readonly number[], inject: { readonly enomem: number; readonly defer: number } | null = null): string {
   const quote = (s: string): string => (/^[A-Za-z0-9._\/:+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
-  return `dmasim run ${quote(scenario)} --profile ${quote(profile)}${choices.length === 0 ? "" : ` --choices ${choices.join(",")}`}`;
+  const injected = inject === null ? "" : ` --inject enomem=${inject.enomem},defer=${inject.defer}`;
+  return `dmasim run ${quote(scenario)} --profile ${quote(profile)}${choices.length === 0 ? "" : ` --choices ${choices.join(",")}`}${injected}`;
 }

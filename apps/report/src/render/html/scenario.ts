@@ -55,7 +55,7 @@ async function counterexample(v: ViolationResult, anchor: string, r: RunResult, 
 <h4>${v.invariant} under ${r.label} on <code>${v.device ?? "-"}</code></h4>
 <p>${v.message}</p>
 <ol class="evidence">${evidence}</ol>
-${v.choices === null ? "" : html`<p class="mono">replay: ${replayCommand(scenario, r.profile, v.choices)}</p>`}
+${v.choices === null ? "" : html`<p class="mono">replay: ${replayCommand(scenario, r.profile, v.choices, r.exploration?.inject ?? null)}</p>`}
 ${svg === "" ? "" : html`<figure class="sequence">${trusted(svg)}<figcaption>The counterexample in order: each step on the layer that acted; evidence in red.</figcaption></figure>`}
 </article>`;
 }

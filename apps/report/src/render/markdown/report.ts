@@ -62,7 +62,7 @@ function scenarioSection(s: ScenarioResult, index: number): string {
     for (const { r, v } of violations) {
       out.push(`**${mdEscape(v.invariant)}** under ${mdEscape(r.profile)} on \`${(v.device ?? "-").replace(/`/g, "'")}\`: ${mdEscape(v.message)}`, "");
       const lines = v.trace.map((t) => `#${t.seq} ${t.event}`);
-      if (v.choices !== null) lines.push(`replay: ${replayCommand(s.scenario, r.profile, v.choices)}`);
+      if (v.choices !== null) lines.push(`replay: ${replayCommand(s.scenario, r.profile, v.choices, r.exploration?.inject ?? null)}`);
       out.push(mdCode(lines), "");
     }
   }

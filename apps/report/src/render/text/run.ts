@@ -29,7 +29,7 @@ function runText(r: RunResult, color: boolean, scenario: string): string {
   for (const v of r.violations) {
     out.push(p.red(`${v.invariant} ${sanitizeTerminal(v.device ?? "-")}: ${sanitizeTerminal(v.message)}`));
     for (const t of v.trace) out.push(`    #${t.seq} ${sanitizeTerminal(t.event)}`);
-    if (v.choices !== null) out.push(`    replay: ${sanitizeTerminal(replayCommand(scenario, r.profile, v.choices))}`);
+    if (v.choices !== null) out.push(`    replay: ${sanitizeTerminal(replayCommand(scenario, r.profile, v.choices, r.exploration?.inject ?? null))}`);
   }
   return out.join("\n");
 }
