@@ -5,64 +5,33 @@
  * each replayed with `bootScenario(..., { choices })` so it carries its full evidence and its choice list, and adds
  * the deterministic statistics (wall time and states per second stay on the terminal).
  */
-import { PROFILES, bootScenario, type InvariantVerdict, type ProfileName, type Scenario } from "@dmasim/kernel";
+import {
+  PROFILES,
+  bootScenario,
+  type Counterexample,
+  type ExploreOptions,
+  type ExploreProgress,
+  type ExploreReport,
+  type ExploreStats,
+  type ProfileName,
+  type Scenario,
+} from "@dmasim/kernel";
 import { fromPlatformError, type Result } from "./errors";
 import { runResult, violationTrace, type ExplorationResult, type RunResult, type ViolationResult } from "./result";
 import type { AnyRecord } from "./views/describe";
 import { sequenceOf } from "./views/sequence";
 import type { InjectBudget } from "./commands/inject";
 
-/** Options the CLI passes to the explorer. */
-export interface ExplorerOptions {
-  readonly profile: ProfileName;
-  readonly mode?: "exhaustive" | "random";
-  readonly maxStates?: number;
-  readonly seed?: number;
-  readonly workers?: number;
-  readonly inject?: { readonly enomem?: number; readonly defer?: number };
-  readonly onProgress?: (p: ExplorerProgress) => void;
-}
-
+/** Options the CLI passes to the explorer (the kernel's `ExploreOptions`). */
+export type ExplorerOptions = ExploreOptions;
 /** A progress sample of the explorer. */
-export interface ExplorerProgress {
-  readonly statesVisited: number;
-  readonly distinctStates: number;
-  readonly frontier: number;
-  readonly elapsedMs: number;
-  readonly maxStates: number | null;
-}
-
+export type ExplorerProgress = ExploreProgress;
 /** The explorer's statistics (`wallMs`, `statesPerSecond` are wall-clock figures). */
-export interface ExplorerStats {
-  readonly statesVisited: number;
-  readonly distinctStates: number;
-  readonly duplicateStates: number;
-  readonly prunedByReduction: number;
-  readonly runs: number;
-  readonly naiveOrderings: number;
-  readonly reductionRatio: number;
-  readonly wallMs: number;
-  readonly statesPerSecond: number;
-  readonly workers: number;
-  readonly complete: boolean;
-}
-
+export type ExplorerStats = ExploreStats;
 /** A counterexample: the shortest choice list found violating `invariant` on `device` (`""`: no device). */
-export interface ExplorerCounterexample {
-  readonly invariant: string;
-  readonly device: string;
-  readonly choices: readonly number[];
-  readonly verdict: InvariantVerdict;
-}
-
+export type ExplorerCounterexample = Counterexample;
 /** What the explorer returns. */
-export interface ExplorerReport {
-  readonly profile: ProfileName;
-  readonly mode: "exhaustive" | "random";
-  readonly stats: ExplorerStats;
-  readonly counterexamples: readonly ExplorerCounterexample[];
-  readonly invariantsHeld: readonly string[];
-}
+export type ExplorerReport = ExploreReport;
 
 /** The explorer as the CLI calls it (the kernel's `explore`). */
 export type Explorer = (scenario: Scenario, options: ExplorerOptions) => Promise<ExplorerReport>;
