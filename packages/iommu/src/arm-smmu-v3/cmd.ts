@@ -65,7 +65,11 @@ export type ArmSmmuCmdqEnt =
 
 const TWO_32 = 0x1_0000_0000;
 
-/** The four 32-bit words of a command: dword0 low/high, dword1 low/high. */
+/**
+ * The four 32-bit words of a command: dword0 low/high, dword1 low/high.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_build_cmd
+ */
 export type CmdWords = readonly [number, number, number, number];
 
 /**

@@ -36,7 +36,11 @@ export interface ArmSmmuS1Cfg {
   readonly cd: ArmSmmuCtxDesc;
 }
 
-/** `enum arm_smmu_domain_stage` (S1 is 0, the kzalloc default). */
+/**
+ * `enum arm_smmu_domain_stage` (S1 is 0, the kzalloc default).
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h enum arm_smmu_domain_stage
+ */
 export type ArmSmmuDomainStage = "s1" | "s2" | "nested" | "bypass";
 
 /** CD dword 0 bits above the TCR fields. @see arm-smmu-v3.h CTXDESC_CD_0_* */

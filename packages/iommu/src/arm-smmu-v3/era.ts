@@ -3,7 +3,11 @@
  * composes (v4.7, v4.12, v6.1). Everything not listed behaves as 6.1 in every era (see the driver README).
  */
 
-/** How the largest queue size is capped (`max_n_shift = min(cap, IDRx.QS)`). */
+/**
+ * How the largest queue size is capped (`max_n_shift = min(cap, IDRx.QS)`).
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_device_hw_probe
+ */
 export type ArmSmmuQueueCaps =
   /**
    * v5.4+: `Q_MAX_SZ_SHIFT = PAGE_SHIFT + CONFIG_CMA_ALIGNMENT` bytes per queue, so the cap in entries is

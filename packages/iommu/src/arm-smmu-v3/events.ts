@@ -3,7 +3,11 @@
  * Plain JSON objects, devices named by their kernel names.
  */
 
-/** What an STE was written as. */
+/**
+ * What an STE was written as.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_write_strtab_ent
+ */
 export type ArmSmmuSteConfig = "abort" | "bypass" | "s1-trans";
 
 /** Everything the driver traces besides its log lines. */

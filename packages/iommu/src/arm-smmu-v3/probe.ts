@@ -14,7 +14,11 @@ import { initQueues, initStrtab } from "./init";
 import { ARM_SMMU_FEAT, ARM_SMMU_OPT } from "./regs";
 import { armSmmuDeviceDisable, armSmmuDeviceReset, type ArmSmmuRequestIrq } from "./reset";
 
-/** The SMMU's firmware description: a DT node or an IORT SMMUv3 node. */
+/**
+ * The SMMU's firmware description: a DT node or an IORT SMMUv3 node.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_device_dt_probe, arm_smmu_device_acpi_probe
+ */
 export type ArmSmmuFirmware =
   | {
       readonly kind: "of";

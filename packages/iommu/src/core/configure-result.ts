@@ -8,7 +8,11 @@
  */
 import type { IommuOps } from "./iommu-ops";
 
-/** The result of a firmware IOMMU configuration. */
+/**
+ * The result of a firmware IOMMU configuration.
+ *
+ * @see drivers/iommu/of_iommu.c of_iommu_configure
+ */
 export type IommuConfigureResult =
   | { readonly ok: true; readonly ops: IommuOps | null }
   | { readonly ok: false; readonly errno: number };

@@ -10,7 +10,11 @@
 import type { IommuEra } from "./era";
 import { IommuDomainType } from "./iommu-ops";
 
-/** The `iommu.*` early parameters given on the command line (absent = not given). */
+/**
+ * The `iommu.*` early parameters given on the command line (absent = not given).
+ *
+ * @see drivers/iommu/iommu.c iommu_set_def_domain_type, iommu_dma_setup
+ */
 export interface IommuCmdline {
   /** `iommu.passthrough=1|0`. */
   readonly passthrough?: boolean;
@@ -27,7 +31,11 @@ export interface IommuKconfig {
   readonly strictDefault: boolean;
 }
 
-/** What {@link computeDefaults} settles. */
+/**
+ * What {@link computeDefaults} settles.
+ *
+ * @see drivers/iommu/iommu.c iommu_subsys_init
+ */
 export interface IommuDefaults {
   readonly defDomainType: number;
   readonly dmaStrict: boolean;

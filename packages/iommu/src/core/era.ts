@@ -3,7 +3,11 @@
  * kernel generation dmasim composes. A profile is a set of switches, not a copy of the code per version.
  */
 
-/** How a device reaches its IOMMU driver. */
+/**
+ * How a device reaches its IOMMU driver.
+ *
+ * @see drivers/iommu/iommu.c iommu_probe_device, iommu_bus_notifier
+ */
 export type IommuProbePath =
   /** v4.7 … v5.7: `ops->add_device(dev)` (which itself calls `iommu_group_get_for_dev`). */
   | "add_device"
@@ -17,7 +21,11 @@ export type IommuBusNotifierReturn =
   /** v4.12+: `ret ? NOTIFY_DONE : NOTIFY_OK`. */
   | "done-ok";
 
-/** How the default domain type is chosen. */
+/**
+ * How the default domain type is chosen.
+ *
+ * @see drivers/iommu/iommu.c iommu_def_domain_type, iommu_subsys_init
+ */
 export type IommuDefaultDomainPolicy =
   /** v4.7: always `IOMMU_DOMAIN_DMA`. */
   | "always-dma"
@@ -38,7 +46,11 @@ export type OfIommuMissingOps =
   /** v4.19+/6.1: `driver_deferred_probe_check_state(dev)` decides (-EPROBE_DEFER, -ENODEV or -ETIMEDOUT). */
   | "check-state";
 
-/** How PCI DMA aliases become IOMMU IDs under DT. */
+/**
+ * How PCI DMA aliases become IOMMU IDs under DT.
+ *
+ * @see drivers/iommu/of_iommu.c of_pci_iommu_init, of_iommu_configure
+ */
 export type OfPciAliases =
   /** v4.7: `of_iommu_configure` returns NULL for PCI devices. */
   | "unsupported"

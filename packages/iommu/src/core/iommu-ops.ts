@@ -43,10 +43,18 @@ export const IommuDomainType = {
   DMA_FQ: IOMMU_DOMAIN_PAGING_BIT | IOMMU_DOMAIN_DMA_API_BIT | IOMMU_DOMAIN_DMA_FQ_BIT,
 } as const;
 
-/** A domain type value. */
+/**
+ * A domain type value.
+ *
+ * @see include/linux/iommu.h IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_IDENTITY, IOMMU_DOMAIN_UNMANAGED, IOMMU_DOMAIN_DMA, IOMMU_DOMAIN_DMA_FQ
+ */
 export type IommuDomainTypeValue = (typeof IommuDomainType)[keyof typeof IommuDomainType];
 
-/** The sysfs spelling of a domain type (`/sys/kernel/iommu_groups/N/type`). */
+/**
+ * The sysfs spelling of a domain type (`/sys/kernel/iommu_groups/N/type`).
+ *
+ * @see drivers/iommu/iommu.c iommu_group_show_type
+ */
 export type IommuDomainTypeName = "blocked" | "identity" | "unmanaged" | "DMA" | "DMA-FQ";
 
 /**

@@ -23,7 +23,11 @@ import { deviceIommuMapped } from "./state";
 
 const ENODEV = -19;
 
-/** Kconfig state of an SMMU driver: `=y`, `=m`, not set. */
+/**
+ * Kconfig state of an SMMU driver: `=y`, `=m`, not set.
+ *
+ * @see drivers/acpi/arm64/iort.c iort_iommu_driver_enabled
+ */
 export type SmmuDriverConfig = "builtin" | "module" | "absent";
 
 /** What the ACPI side of the kernel composition provides. */

@@ -8,7 +8,11 @@ import type { IommuCore } from "./iommu-core";
 import { iommuDomainTypeName } from "./iommu-ops";
 import { formatResvRegions, groupResvRegions } from "./resv";
 
-/** One row of `/sys/kernel/iommu_groups`. */
+/**
+ * One row of `/sys/kernel/iommu_groups`.
+ *
+ * @see drivers/iommu/iommu.c iommu_group_show_type, iommu_group_show_resv_regions
+ */
 export interface IommuGroupSysfs {
   readonly id: number;
   /** `type`: the default domain's sysfs type name, "unknown" without one. */

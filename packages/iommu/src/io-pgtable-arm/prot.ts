@@ -26,7 +26,11 @@ export const IommuProt = {
   IOMMU_PRIV: 1 << 5,
 } as const;
 
-/** A combination of {@link IommuProt} flags. */
+/**
+ * A combination of {@link IommuProt} flags.
+ *
+ * @see include/linux/iommu.h IOMMU_READ, IOMMU_WRITE, IOMMU_CACHE, IOMMU_NOEXEC, IOMMU_MMIO, IOMMU_PRIV
+ */
 export type IommuProtFlags = number;
 
 /**

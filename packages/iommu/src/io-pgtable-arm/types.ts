@@ -5,7 +5,11 @@
 import type { FrameAllocator, PhysicalMemoryPort } from "@dmasim/machine";
 import type { IommuProtFlags } from "./prot";
 
-/** The page-table formats this model builds. Only the SMMUv3 stage-1 format is modelled (no S2, no 32-bit LPAE). */
+/**
+ * The page-table formats this model builds. Only the SMMUv3 stage-1 format is modelled (no S2, no 32-bit LPAE).
+ *
+ * @see include/linux/io-pgtable.h enum io_pgtable_fmt
+ */
 export type IoPgtableFormat = "ARM_64_LPAE_S1";
 
 /**
@@ -87,7 +91,11 @@ export interface ArmLpaeS1Cfg {
   readonly ttbr: number;
 }
 
-/** The configuration after allocation: the inputs as the allocator adjusted them, plus the derived geometry. */
+/**
+ * The configuration after allocation: the inputs as the allocator adjusted them, plus the derived geometry.
+ *
+ * @see include/linux/io-pgtable.h struct io_pgtable_cfg
+ */
 export interface IoPgtableResolvedCfg extends IoPgtableCfg {
   readonly fmt: IoPgtableFormat;
   /** Translation granule in bytes (4096, 16384 or 65536). */
@@ -146,7 +154,11 @@ export interface IoPgtableDeps {
   readonly warn?: (message: string) => void;
 }
 
-/** Result of {@link IoPgtableOps.mapPages}: 0 or a negative errno, and how many bytes were mapped. */
+/**
+ * Result of {@link IoPgtableOps.mapPages}: 0 or a negative errno, and how many bytes were mapped.
+ *
+ * @see include/linux/io-pgtable.h struct io_pgtable_ops (map_pages and its mapped out-parameter)
+ */
 export interface IoPgtableMapPagesResult {
   readonly ret: number;
   readonly mapped: number;
@@ -184,7 +196,11 @@ export interface IoPgtableOps {
   readonly tablePages: number;
 }
 
-/** Why `allocIoPgtable` returned nothing (the kernel returns NULL in each case). */
+/**
+ * Why `allocIoPgtable` returned nothing (the kernel returns NULL in each case).
+ *
+ * @see drivers/iommu/io-pgtable.c alloc_io_pgtable_ops
+ */
 export type IoPgtableAllocErrorCode =
   | "bad-config"
   | "bad-pgsize"
@@ -193,13 +209,21 @@ export type IoPgtableAllocErrorCode =
   | "quirks-unsupported"
   | "no-memory";
 
-/** The failure side of `allocIoPgtable`. */
+/**
+ * The failure side of `allocIoPgtable`.
+ *
+ * @see drivers/iommu/io-pgtable.c alloc_io_pgtable_ops
+ */
 export interface IoPgtableAllocError {
   readonly code: IoPgtableAllocErrorCode;
   readonly message: string;
 }
 
-/** Result of `allocIoPgtable`. */
+/**
+ * Result of `allocIoPgtable`.
+ *
+ * @see drivers/iommu/io-pgtable.c alloc_io_pgtable_ops
+ */
 export type IoPgtableAllocResult =
   | { readonly ok: true; readonly value: IoPgtableOps }
   | { readonly ok: false; readonly error: IoPgtableAllocError };

@@ -6,7 +6,11 @@
  */
 import { oasBits } from "./config";
 
-/** One translation table half (TTB0 or TTB1) of a CD. */
+/**
+ * One translation table half (TTB0 or TTB1) of a CD.
+ *
+ * @see include/hw/arm/smmu-common.h SMMUTransTableInfo
+ */
 export interface CdTranslationTable {
   /** EPDx = 1: walks through this half fault. Its `tsz` is then 0, as in QEMU, which `select_tt` relies on. */
   readonly disabled: boolean;
@@ -20,7 +24,11 @@ export interface CdTranslationTable {
   readonly had: boolean;
 }
 
-/** A decoded, valid CD. */
+/**
+ * A decoded, valid CD.
+ *
+ * @see hw/arm/smmuv3.c decode_cd
+ */
 export interface DecodedCd {
   readonly asid: number;
   /** Effective output size in bits: min(IPS, IDR5.OAS), capped at 48 unless every enabled half uses 64K. */
@@ -34,7 +42,11 @@ export interface DecodedCd {
   readonly tt: readonly [CdTranslationTable, CdTranslationTable];
 }
 
-/** Why a CD is ILLEGAL: the transaction aborts with C_BAD_CD. */
+/**
+ * Why a CD is ILLEGAL: the transaction aborts with C_BAD_CD.
+ *
+ * @see hw/arm/smmuv3.c decode_cd (bad_cd)
+ */
 export interface BadCd {
   readonly field: string;
   readonly message: string;

@@ -4,7 +4,7 @@
  * (CMD_SYNC included) has completed when that write returns.
  *
  * @see hw/arm/smmuv3.c smmuv3_cmdq_consume, smmuv3_s1_range_inval
- * @see include/exec/memory.h dma_aligned_pow2_mask (QEMU)
+ * @see softmmu/dma-helpers.c dma_aligned_pow2_mask (QEMU; declared in include/sysemu/dma.h)
  */
 import { BUS_ERROR } from "@dmasim/machine";
 import { CMD_OP, commandTraceFields, decodeCommandInto, type SmmuCommand } from "./commands";
@@ -13,7 +13,11 @@ import { queueBaseAddress, queueEmpty, queueEntryAddress, queueIncrement, queueI
 import { CERROR, CMDQ_CONS_ERR_SHIFT, CR0, GERROR } from "./registers";
 import type { SmmuV3State } from "./state";
 
-/** Bytes per command. */
+/**
+ * Bytes per command.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h CMDQ_ENT_DWORDS
+ */
 export const COMMAND_ENTRY_SIZE = 16;
 
 type ExecResult = { readonly error: 0 } | { readonly error: number; readonly message: string };
@@ -228,6 +232,8 @@ function pow2(n: number): number {
 /**
  * The size (mask + 1) of the largest naturally aligned power-of-two block starting at `start` within
  * `[start, end]` (QEMU `dma_aligned_pow2_mask(start, end, maxAddrBits) + 1`).
+  *
+  * @see softmmu/dma-helpers.c dma_aligned_pow2_mask
  */
 export function alignedPow2Count(start: number, end: number, maxAddrBits: number): number {
   // One page (every strict unmap of a 4K buffer): the block is that page, whatever its alignment.

@@ -6,7 +6,11 @@
  * @see hw/arm/smmuv3-internal.h CMD_* extractors
  */
 
-/** Opcodes (SPEC §4.1.1). */
+/**
+ * Opcodes (SPEC §4.1.1).
+ *
+ * @see hw/arm/smmuv3-internal.h SMMUCommandType
+ */
 export const CMD_OP = Object.freeze({
   PREFETCH_CONFIG: 0x01,
   PREFETCH_ADDR: 0x02,
@@ -43,12 +47,20 @@ const OP_NAMES: readonly (string | null)[] = (() => {
   return names;
 })();
 
-/** `"CMD_CFGI_STE"` for 0x03, `null` for an opcode the architecture does not define here. */
+/**
+ * `"CMD_CFGI_STE"` for 0x03, `null` for an opcode the architecture does not define here.
+ *
+ * @see hw/arm/smmuv3-internal.h smmu_cmd_string
+ */
 export function commandName(opcode: number): string | null {
   return Number.isInteger(opcode) && opcode >= 0 && opcode < 256 ? (OP_NAMES[opcode] ?? null) : null;
 }
 
-/** Every field a command may carry, decoded from the two dwords (fields a given opcode lacks read as their bits). */
+/**
+ * Every field a command may carry, decoded from the two dwords (fields a given opcode lacks read as their bits).
+ *
+ * @see hw/arm/smmuv3-internal.h struct Cmd and the CMD_* extractors
+ */
 export interface SmmuCommand {
   readonly opcode: number;
   /** `CMD_*`, with `CMD_CFGI_ALL` for CFGI_STE_RANGE with Range = 31; `null` if the opcode is not defined. */
@@ -83,7 +95,11 @@ export interface SmmuCommand {
   readonly addr: number;
 }
 
-/** Decodes a command from its four 32-bit words. */
+/**
+ * Decodes a command from its four 32-bit words.
+ *
+ * @see hw/arm/smmuv3-internal.h CMD_TYPE, CMD_SID, CMD_ASID, CMD_ADDR (the CMD_* extractors)
+ */
 export function decodeCommand(words: ArrayLike<number>): SmmuCommand {
   return decodeCommandInto(emptyCommand(), words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
 }
@@ -182,7 +198,11 @@ export function commandTraceFields(c: SmmuCommand): Record<string, number | bool
   }
 }
 
-/** Encodes a command (tests and examples build queue contents with it). Unspecified fields are 0. */
+/**
+ * Encodes a command (tests and examples build queue contents with it). Unspecified fields are 0.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_cmdq_build_cmd
+ */
 export function encodeCommand(fields: Partial<Omit<SmmuCommand, "name">> & { readonly opcode: number }): Uint32Array {
   const f = fields;
   let w0 = f.opcode & 0xff;

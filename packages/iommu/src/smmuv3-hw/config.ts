@@ -133,7 +133,11 @@ export type SmmuV3ConfigInput = Partial<Omit<SmmuV3Config, "compat">> & {
   readonly compat?: "qemu" | "spec" | Partial<SmmuV3Compat>;
 };
 
-/** OAS in bits → IDR5.OAS encoding. */
+/**
+ * OAS in bits → IDR5.OAS encoding.
+ *
+ * @see hw/arm/smmuv3-internal.h oas2bits (the inverse mapping)
+ */
 export const OAS_ENCODING: Readonly<Record<number, number>> = Object.freeze({
   32: 0,
   36: 1,
@@ -144,7 +148,11 @@ export const OAS_ENCODING: Readonly<Record<number, number>> = Object.freeze({
   52: 6,
 });
 
-/** IDR5.OAS / CD.IPS encoding → bits (`oas2bits` in QEMU). Encoding 7 is reserved; the model reads it as 52. */
+/**
+ * IDR5.OAS / CD.IPS encoding → bits (`oas2bits` in QEMU). Encoding 7 is reserved; the model reads it as 52.
+ *
+ * @see hw/arm/smmuv3-internal.h oas2bits
+ */
 export function oasBits(encoding: number): number {
   switch (encoding) {
     case 0:

@@ -10,7 +10,11 @@ import { CR0, GERROR, IRQ_CTRL, Q_OVERFLOW_FLAG } from "./registers";
 import type { SmmuV3State } from "./state";
 import type { SmmuEventDisposition } from "./trace";
 
-/** Bytes per event record. */
+/**
+ * Bytes per event record.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h EVTQ_ENT_DWORDS
+ */
 export const EVENT_ENTRY_SIZE = 32;
 
 /** What the trace reports besides the record. */

@@ -6,7 +6,11 @@
  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h EVTQ_*
  */
 
-/** Event IDs (SPEC §7.3). */
+/**
+ * Event IDs (SPEC §7.3).
+ *
+ * @see hw/arm/smmuv3-internal.h SMMUEventType
+ */
 export const EVENT_ID = Object.freeze({
   F_UUT: 0x01,
   C_BAD_STREAMID: 0x02,
@@ -36,7 +40,11 @@ const NAMES: ReadonlyMap<number, SmmuEventName> = new Map(
   (Object.entries(EVENT_ID) as [SmmuEventName, number][]).map(([n, id]) => [id, n] as const),
 );
 
-/** `"F_TRANSLATION"` for 0x10; `"IMPDEF_0xe3"` / `"UNKNOWN_0x42"` otherwise. */
+/**
+ * `"F_TRANSLATION"` for 0x10; `"IMPDEF_0xe3"` / `"UNKNOWN_0x42"` otherwise.
+ *
+ * @see hw/arm/smmuv3-internal.h smmu_event_string
+ */
 export function eventName(id: number): string {
   const n = NAMES.get(id);
   if (n !== undefined) return n;
@@ -44,12 +52,18 @@ export function eventName(id: number): string {
   return id >= 0xe0 && id <= 0xef ? `IMPDEF_${hex}` : `UNKNOWN_${hex}`;
 }
 
-/** CLASS field values: what the faulting access was for. */
+/**
+ * CLASS field values: what the faulting access was for.
+ *
+ * @see hw/arm/smmuv3-internal.h EVT_SET_CLASS
+ */
 export const EVENT_CLASS = Object.freeze({ CD: 0, TT: 1, IN: 2 });
 
 /**
  * The fields of one event record. Absent fields are written as 0 (RES0 / not populated), which is what QEMU does.
  * Addresses are numbers (below 2^53).
+  *
+  * @see hw/arm/smmuv3-internal.h SMMUEventInfo
  */
 export interface SmmuEventRecord {
   readonly id: number;
@@ -78,7 +92,11 @@ export interface SmmuEventRecord {
 
 const TWO_32 = 0x1_0000_0000;
 
-/** Encodes a record into eight 32-bit words (word 2n = dword n low half). */
+/**
+ * Encodes a record into eight 32-bit words (word 2n = dword n low half).
+ *
+ * @see hw/arm/smmuv3.c smmuv3_record_event (EVT_SET_* into struct Evt)
+ */
 export function encodeEventRecord(r: SmmuEventRecord): Uint32Array {
   const out = new Uint32Array(8);
   let w0 = r.id & 0xff;
@@ -102,7 +120,11 @@ export function encodeEventRecord(r: SmmuEventRecord): Uint32Array {
   return out;
 }
 
-/** A record as software reads it (Linux's EVTQ_* field view). */
+/**
+ * A record as software reads it (Linux's EVTQ_* field view).
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h EVTQ_0_ID, EVTQ_0_SID, EVTQ_2_ADDR
+ */
 export interface DecodedEventRecord {
   readonly id: number;
   readonly name: string;
@@ -125,7 +147,11 @@ export interface DecodedEventRecord {
   readonly dwords: readonly [bigint, bigint, bigint, bigint];
 }
 
-/** Decodes eight 32-bit words (as read from the event queue) into fields. */
+/**
+ * Decodes eight 32-bit words (as read from the event queue) into fields.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_handle_evt (FIELD_GET of EVTQ_*)
+ */
 export function decodeEventRecord(words: ArrayLike<number>): DecodedEventRecord {
   const u = (i: number): number => (words[i] ?? 0) >>> 0;
   const dw = (i: number): bigint => (BigInt(u(2 * i + 1)) << 32n) | BigInt(u(2 * i));
@@ -150,7 +176,11 @@ export function decodeEventRecord(words: ArrayLike<number>): DecodedEventRecord 
   };
 }
 
-/** Formats the four dwords as Linux logs them: `0x%016llx` each. */
+/**
+ * Formats the four dwords as Linux logs them: `0x%016llx` each.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_evtq_thread
+ */
 export function formatEventDwords(record: DecodedEventRecord): string[] {
   return record.dwords.map((d) => `0x${d.toString(16).padStart(16, "0")}`);
 }

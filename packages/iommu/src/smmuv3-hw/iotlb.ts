@@ -12,10 +12,18 @@
  */
 import type { TranslateOutcome } from "@dmasim/machine";
 
-/** SMMU_IOTLB_MAX_SIZE. */
+/**
+ * SMMU_IOTLB_MAX_SIZE.
+ *
+ * @see include/hw/arm/smmu-common.h SMMU_IOTLB_MAX_SIZE
+ */
 export const IOTLB_MAX_SIZE = 256;
 
-/** One cached translation (QEMU `SMMUTLBEntry`). */
+/**
+ * One cached translation (QEMU `SMMUTLBEntry`).
+ *
+ * @see include/hw/arm/smmu-common.h SMMUTLBEntry
+ */
 export interface IotlbEntry {
   /** Input address aligned to {@link IotlbEntry.size} (QEMU `entry.iova`). */
   readonly iova: number;
@@ -75,7 +83,11 @@ export function levelShift(level: number, granuleShift: number): number {
   return granuleShift + (3 - level) * (granuleShift - 3);
 }
 
-/** The IOTLB of one SMMU. */
+/**
+ * The IOTLB of one SMMU.
+ *
+ * @see hw/arm/smmu-common.c smmu_iotlb_lookup, smmu_iotlb_insert
+ */
 export class Iotlb {
   readonly #spaces = new Map<number, IotlbSpace>();
   #size = 0;

@@ -7,7 +7,11 @@
  */
 import { OAS_ENCODING, type SmmuV3Config } from "./config";
 
-/** Register offsets within page 0. */
+/**
+ * Register offsets within page 0.
+ *
+ * @see hw/arm/smmuv3-internal.h REG32 offsets (A_CR0, A_STRTAB_BASE, ...)
+ */
 export const SMMU_REG = Object.freeze({
   IDR0: 0x000,
   IDR1: 0x004,
@@ -47,22 +51,54 @@ export const SMMU_REG = Object.freeze({
   ID_REGS: 0xfd0,
 });
 
-/** Size of the register block: page 0 and its page-1 alias. */
+/**
+ * Size of the register block: page 0 and its page-1 alias.
+ *
+ * @see hw/arm/smmuv3.c smmu_realize (memory_region_init_io of 0x20000 bytes)
+ */
 export const SMMU_MMIO_SIZE = 0x20000;
-/** Offset bit that selects page 1. */
+/**
+ * Offset bit that selects page 1.
+ *
+ * @see hw/arm/smmuv3.c smmu_read_mmio, smmu_write_mmio (page 0/1 aliasing)
+ */
 export const SMMU_PAGE1 = 0x10000;
 
-/** CR0 / CR0ACK bits. */
+/**
+ * CR0 / CR0ACK bits.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h CR0_SMMUEN, CR0_EVTQEN, CR0_CMDQEN
+ */
 export const CR0 = Object.freeze({ SMMUEN: 1 << 0, PRIQEN: 1 << 1, EVENTQEN: 1 << 2, CMDQEN: 1 << 3, ATSCHK: 1 << 4 });
-/** CR0ACK = CR0 & this (QEMU: `data & ~SMMU_CR0_RESERVED`, reserved = 0xFFFFFC20). */
+/**
+ * CR0ACK = CR0 & this (QEMU: `data & ~SMMU_CR0_RESERVED`, reserved = 0xFFFFFC20).
+ *
+ * @see hw/arm/smmuv3.c smmu_writel (A_CR0), SMMU_CR0_RESERVED
+ */
 export const CR0_ACK_MASK = 0x3df;
-/** CR2 bits. */
+/**
+ * CR2 bits.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h CR2_PTM, CR2_RECINVSID, CR2_E2H
+ */
 export const CR2 = Object.freeze({ E2H: 1 << 0, RECINVSID: 1 << 1, PTM: 1 << 2 });
-/** GBPA bits (only ABORT and Update matter to the model). */
+/**
+ * GBPA bits (only ABORT and Update matter to the model).
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h GBPA_UPDATE, GBPA_ABORT
+ */
 export const GBPA = Object.freeze({ ABORT: 1 << 20, UPDATE: 0x80000000, RESET: 0x1000 });
-/** IRQ_CTRL bits. */
+/**
+ * IRQ_CTRL bits.
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h IRQ_CTRL_GERROR_IRQEN, IRQ_CTRL_EVTQ_IRQEN
+ */
 export const IRQ_CTRL = Object.freeze({ GERROR_IRQEN: 1 << 0, PRIQ_IRQEN: 1 << 1, EVENTQ_IRQEN: 1 << 2 });
-/** GERROR / GERRORN bits. */
+/**
+ * GERROR / GERRORN bits.
+ *
+ * @see hw/arm/smmuv3-internal.h FIELD(GERROR, ...)
+ */
 export const GERROR = Object.freeze({
   CMDQ_ERR: 1 << 0,
   EVTQ_ABT_ERR: 1 << 2,
@@ -73,28 +109,56 @@ export const GERROR = Object.freeze({
   MSI_GERROR_ABT_ERR: 1 << 7,
   SFM_ERR: 1 << 8,
 });
-/** Bit 31 of EVENTQ_PROD (OVFLG) and EVENTQ_CONS (OVACKFLG). */
+/**
+ * Bit 31 of EVENTQ_PROD (OVFLG) and EVENTQ_CONS (OVACKFLG).
+ *
+ * @see hw/arm/smmuv3-internal.h EVT_Q_OVERFLOW
+ */
 export const Q_OVERFLOW_FLAG = 0x80000000;
 
-/** STRTAB_BASE_CFG fields. */
+/**
+ * STRTAB_BASE_CFG fields.
+ *
+ * @see hw/arm/smmuv3-internal.h FIELD(STRTAB_BASE_CFG, LOG2SIZE, 0, 6)
+ */
 export function strtabLog2Size(cfg: number): number {
   return cfg & 0x3f;
 }
-/** STRTAB_BASE_CFG.SPLIT. */
+/**
+ * STRTAB_BASE_CFG.SPLIT.
+ *
+ * @see hw/arm/smmuv3-internal.h FIELD(STRTAB_BASE_CFG, SPLIT, 6, 5)
+ */
 export function strtabSplit(cfg: number): number {
   return (cfg >>> 6) & 0x1f;
 }
-/** STRTAB_BASE_CFG.FMT (0 linear, 1 2-level). */
+/**
+ * STRTAB_BASE_CFG.FMT (0 linear, 1 2-level).
+ *
+ * @see hw/arm/smmuv3-internal.h FIELD(STRTAB_BASE_CFG, FMT, 16, 2)
+ */
 export function strtabFmt(cfg: number): number {
   return (cfg >>> 16) & 0x3;
 }
 
-/** CMDQ_CONS.ERR, bits [30:24]. */
+/**
+ * CMDQ_CONS.ERR, bits [30:24].
+ *
+ * @see hw/arm/smmuv3-internal.h FIELD(CMDQ_CONS, ERR, 24, 7)
+ */
 export const CMDQ_CONS_ERR_SHIFT = 24;
-/** CMDQ_CONS.ERR values (CERROR_*). */
+/**
+ * CMDQ_CONS.ERR values (CERROR_*).
+ *
+ * @see hw/arm/smmuv3-internal.h SMMUCmdError
+ */
 export const CERROR = Object.freeze({ NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 });
 
-/** The read-only identification registers of one instance. */
+/**
+ * The read-only identification registers of one instance.
+ *
+ * @see hw/arm/smmuv3.c smmuv3_init_regs
+ */
 export interface SmmuV3IdRegisters {
   readonly idr0: number;
   readonly idr1: number;
@@ -106,7 +170,11 @@ export interface SmmuV3IdRegisters {
   readonly aidr: number;
 }
 
-/** IDR0 fields. */
+/**
+ * IDR0 fields.
+ *
+ * @see hw/arm/smmuv3-internal.h FIELD(IDR0, ...)
+ */
 export const IDR0 = Object.freeze({
   S2P: 1 << 0,
   S1P: 1 << 1,

@@ -55,7 +55,11 @@ export interface SmmuV3RegisterSnapshot extends SmmuV3IdRegisters {
   readonly eventq: SmmuV3QueueSnapshot;
 }
 
-/** One cached stream configuration, as introspection shows it. */
+/**
+ * One cached stream configuration, as introspection shows it.
+ *
+ * @see hw/arm/smmuv3.c smmuv3_get_config (the per-device configuration cache)
+ */
 export interface SmmuV3ConfigCacheEntry {
   readonly sid: number;
   readonly steAddr: number;
@@ -64,7 +68,11 @@ export interface SmmuV3ConfigCacheEntry {
   readonly cdAddr: number | null;
 }
 
-/** The model: an MMIO register block, an IOMMU translate hook, and read-only introspection. */
+/**
+ * The model: an MMIO register block, an IOMMU translate hook, and read-only introspection.
+ *
+ * @see include/hw/arm/smmuv3.h struct SMMUv3State
+ */
 export interface SmmuV3 extends MmioHandler, IommuTranslateHook {
   readonly name: string;
   readonly config: SmmuV3Config;
@@ -101,6 +109,8 @@ const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | Big
  * @example
  * const smmu = createSmmuV3({ name: "9050000.smmuv3", memory });
  * mmio.register("smmuv3", 0x9050000, SMMU_MMIO_SIZE, smmu);
+  *
+  * @see hw/arm/smmuv3.c smmu_realize, smmuv3_init_regs
  */
 export function createSmmuV3(options: SmmuV3Options): SmmuV3 {
   return createSmmuV3WithPaths(options, true);

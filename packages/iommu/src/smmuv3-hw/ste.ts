@@ -6,7 +6,11 @@
  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h STRTAB_STE_*
  */
 
-/** The STE's view of stage 1 when Config = 0b101 (S1 translate, S2 bypass). */
+/**
+ * The STE's view of stage 1 when Config = 0b101 (S1 translate, S2 bypass).
+ *
+ * @see hw/arm/smmuv3-internal.h STE_CONFIG, STE_S1FMT, STE_CTXPTR
+ */
 export interface SteStage1 {
   readonly kind: "s1";
   /** S1ContextPtr, bits [51:6]: the CD (S1CDMax = 0) or the CD table. */
@@ -25,13 +29,21 @@ export interface SteStage1 {
   readonly mev: boolean;
 }
 
-/** A decoded STE. Config 0b0xx → abort (no event), 0b100 → bypass, 0b101 → stage 1. */
+/**
+ * A decoded STE. Config 0b0xx → abort (no event), 0b100 → bypass, 0b101 → stage 1.
+ *
+ * @see hw/arm/smmuv3.c decode_ste
+ */
 export type DecodedSte =
   | { readonly kind: "abort" }
   | { readonly kind: "bypass"; readonly eats: number }
   | SteStage1;
 
-/** Why an STE is ILLEGAL: the transaction aborts with C_BAD_STE. */
+/**
+ * Why an STE is ILLEGAL: the transaction aborts with C_BAD_STE.
+ *
+ * @see hw/arm/smmuv3.c decode_ste (bad_ste)
+ */
 export interface BadSte {
   readonly field: string;
   readonly message: string;

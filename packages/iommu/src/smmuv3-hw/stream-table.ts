@@ -32,7 +32,11 @@ export interface SteFetch {
   readonly words: Uint32Array;
 }
 
-/** A failed lookup: the event to raise and why. */
+/**
+ * A failed lookup: the event to raise and why.
+ *
+ * @see hw/arm/smmuv3.c smmu_find_ste
+ */
 export interface SteLookupFault {
   readonly ok: false;
   /** C_BAD_STREAMID, F_STE_FETCH or C_BAD_STE. */
@@ -42,7 +46,11 @@ export interface SteLookupFault {
   readonly message: string;
 }
 
-/** Result of {@link findSte}. */
+/**
+ * Result of {@link findSte}.
+ *
+ * @see hw/arm/smmuv3.c smmu_find_ste
+ */
 export type SteLookup = SteFetch | SteLookupFault;
 
 const TWO_32 = 0x1_0000_0000;

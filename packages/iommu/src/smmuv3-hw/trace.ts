@@ -103,7 +103,11 @@ export interface SmmuTraceSink {
   emit(event: SmmuHwEvent): void;
 }
 
-/** The wired interrupt lines (IDR0.MSI = 0). Each call is one pulse. */
+/**
+ * The wired interrupt lines (IDR0.MSI = 0). Each call is one pulse.
+ *
+ * @see hw/arm/smmuv3.c smmuv3_trigger_irq
+ */
 export interface SmmuV3Irqs {
   /** Event queue written (if IRQ_CTRL.EVENTQ_IRQEN). */
   eventq?(): void;

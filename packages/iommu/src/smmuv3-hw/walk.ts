@@ -10,7 +10,11 @@ import type { IotlbEntry } from "./iotlb";
 
 const TWO_32 = 0x1_0000_0000;
 
-/** One TTBx half, with what the walk and the IOTLB lookup derive from it (computed once per CD decode). */
+/**
+ * One TTBx half, with what the walk and the IOTLB lookup derive from it (computed once per CD decode).
+ *
+ * @see include/hw/arm/smmu-common.h SMMUTransTableInfo
+ */
 export interface WalkTable {
   readonly disabled: boolean;
   /** TxSZ; 0 for a disabled half. */
@@ -22,7 +26,11 @@ export interface WalkTable {
   readonly startLevel: number;
 }
 
-/** What the walk needs of the CD beyond the table. */
+/**
+ * What the walk needs of the CD beyond the table.
+ *
+ * @see include/hw/arm/smmu-common.h SMMUTransCfg
+ */
 export interface WalkContext {
   /** Effective IPS in bits. */
   readonly oas: number;
@@ -36,14 +44,22 @@ export interface WalkRules {
   readonly tlbIgnoresApTable: boolean;
 }
 
-/** A walk fault. `fetchAddr` is the descriptor address for a walk external abort. */
+/**
+ * A walk fault. `fetchAddr` is the descriptor address for a walk external abort.
+ *
+ * @see include/hw/arm/smmu-common.h SMMUPTWEventInfo
+ */
 export interface WalkFault {
   readonly fault: "translation" | "addr-size" | "access" | "permission" | "walk-eabt";
   readonly level: number;
   readonly fetchAddr: number | null;
 }
 
-/** The start level for a TxSZ and granule (`4 - (inputsize - 4) / stride`). */
+/**
+ * The start level for a TxSZ and granule (`4 - (inputsize - 4) / stride`).
+ *
+ * @see hw/arm/smmu-common.c smmu_ptw_64_s1 (level = 4 - (inputsize - 4) / stride)
+ */
 export function startLevel(tsz: number, granuleShift: number): number {
   return 4 - Math.floor((64 - tsz - 4) / (granuleShift - 3));
 }
@@ -84,6 +100,8 @@ const POW2: readonly number[] = Array.from({ length: 65 }, (_, n) => 2 ** n);
  * F_PERMISSION (all transactions treated as privileged, XN ignored); output ≥ 2^IPS → F_ADDR_SIZE.
  *
  * @remarks Hot path: the input address and descriptors are handled as 32-bit halves with integer operations.
+  *
+  * @see hw/arm/smmu-common.c smmu_ptw_64_s1
  */
 export function walkStage1(
   memory: PhysicalMemoryPort,
