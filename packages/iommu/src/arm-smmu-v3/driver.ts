@@ -31,8 +31,8 @@ const PGSIZE_UNSET = -1;
  * const smmuDrv = new ArmSmmuV3Driver({ mmio, memory, frames, trace, iommu: core, era: ARM_SMMU_V3_ERAS["v6.1"],
  *   ioPgtable: ioPgtableEras["v6.1"], buses: { pci, platform } });
  * driverCore.driverRegister(smmuDrv.platformDriver(platformBus));
-  *
-  * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_driver, arm_smmu_device_probe
+ *
+ * @see drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_driver, arm_smmu_device_probe
  */
 export class ArmSmmuV3Driver {
   readonly ctx: ArmSmmuV3Context;

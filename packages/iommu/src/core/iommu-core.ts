@@ -49,8 +49,8 @@ import { iortEnableAcs, iortIommuConfigure, type IortIommuEnv } from "./iort-iom
  * // the SMMU driver's probe: iommu.iommuDeviceRegister(...); iommu.busSetIommu(pciBus, ops)
  * const r = iommu.ofIommuConfigure(dev, hostNode, env); // pci_dma_configure → of_dma_configure
  * ```
-  *
-  * @see drivers/iommu/iommu.c (the IOMMU core), drivers/iommu/of_iommu.c, drivers/acpi/arm64/iort.c
+ *
+ * @see drivers/iommu/iommu.c (the IOMMU core), drivers/iommu/of_iommu.c, drivers/acpi/arm64/iort.c
  */
 export class IommuCore implements IommuDriverApi {
   readonly era: IommuEra;

@@ -19,8 +19,8 @@ export function makeIotlbGather(): IommuIotlbGather {
  * @example
  * const flushes: number[] = [];
  * const tlb = makeNoopIoPgtableTlbOps({ tlbAddPage: (_g, iova) => flushes.push(iova) });
-  *
-  * @see drivers/iommu/io-pgtable-arm.c dummy_tlb_ops (the selftest's flush ops)
+ *
+ * @see drivers/iommu/io-pgtable-arm.c dummy_tlb_ops (the selftest's flush ops)
  */
 export function makeNoopIoPgtableTlbOps(overrides: Partial<IoPgtableTlbOps> = {}): IoPgtableTlbOps {
   return {

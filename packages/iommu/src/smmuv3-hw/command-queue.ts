@@ -232,8 +232,8 @@ function pow2(n: number): number {
 /**
  * The size (mask + 1) of the largest naturally aligned power-of-two block starting at `start` within
  * `[start, end]` (QEMU `dma_aligned_pow2_mask(start, end, maxAddrBits) + 1`).
-  *
-  * @see softmmu/dma-helpers.c dma_aligned_pow2_mask
+ *
+ * @see softmmu/dma-helpers.c dma_aligned_pow2_mask
  */
 export function alignedPow2Count(start: number, end: number, maxAddrBits: number): number {
   // One page (every strict unmap of a 4K buffer): the block is that page, whatever its alignment.

@@ -62,8 +62,8 @@ export const EVENT_CLASS = Object.freeze({ CD: 0, TT: 1, IN: 2 });
 /**
  * The fields of one event record. Absent fields are written as 0 (RES0 / not populated), which is what QEMU does.
  * Addresses are numbers (below 2^53).
-  *
-  * @see hw/arm/smmuv3-internal.h SMMUEventInfo
+ *
+ * @see hw/arm/smmuv3-internal.h SMMUEventInfo
  */
 export interface SmmuEventRecord {
   readonly id: number;

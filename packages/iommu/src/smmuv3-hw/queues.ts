@@ -91,8 +91,8 @@ export function queueFull(prod: number, cons: number, log2size: number): boolean
 
 /**
  * `v + 1` in the low QS+1 bits, keeping every higher bit (QEMU `deposit32(v, 0, QS + 1, v + 1)`).
-  *
-  * @see hw/arm/smmuv3-internal.h queue_cons_incr
+ *
+ * @see hw/arm/smmuv3-internal.h queue_cons_incr
  */
 export function queueIncrement(value: number, log2size: number): number {
   if (log2size < 30) {
@@ -120,8 +120,8 @@ export function queueSpace(prod: number, cons: number, log2size: number): number
 /**
  * The effective base address of a queue. QEMU masks every base with the stream-table mask, bits [51:6]
  * (`qemuMask`); the spec takes [51:5] and ignores address bits below the queue's size in bytes.
-  *
-  * @see hw/arm/smmuv3-internal.h Q_BASE, SMMU_BASE_ADDR_MASK
+ *
+ * @see hw/arm/smmuv3-internal.h Q_BASE, SMMU_BASE_ADDR_MASK
  */
 export function queueBaseAddress(q: QueueState, entrySize: number, qemuMask: boolean): number {
   const hi = q.baseHi & 0xfffff; // bits [51:32]

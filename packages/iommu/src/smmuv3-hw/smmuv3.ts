@@ -109,8 +109,8 @@ const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | Big
  * @example
  * const smmu = createSmmuV3({ name: "9050000.smmuv3", memory });
  * mmio.register("smmuv3", 0x9050000, SMMU_MMIO_SIZE, smmu);
-  *
-  * @see hw/arm/smmuv3.c smmu_realize, smmuv3_init_regs
+ *
+ * @see hw/arm/smmuv3.c smmu_realize, smmuv3_init_regs
  */
 export function createSmmuV3(options: SmmuV3Options): SmmuV3 {
   return createSmmuV3WithPaths(options, true);

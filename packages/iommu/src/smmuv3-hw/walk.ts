@@ -100,8 +100,8 @@ const POW2: readonly number[] = Array.from({ length: 65 }, (_, n) => 2 ** n);
  * F_PERMISSION (all transactions treated as privileged, XN ignored); output ≥ 2^IPS → F_ADDR_SIZE.
  *
  * @remarks Hot path: the input address and descriptors are handled as 32-bit halves with integer operations.
-  *
-  * @see hw/arm/smmu-common.c smmu_ptw_64_s1
+ *
+ * @see hw/arm/smmu-common.c smmu_ptw_64_s1
  */
 export function walkStage1(
   memory: PhysicalMemoryPort,
