@@ -35,10 +35,18 @@ export interface ArchSetupDmaArgs {
   readonly coherent: boolean;
 }
 
-/** Which DMA API call made a mapping. */
+/**
+ * Which DMA API call made a mapping.
+ *
+ * @see lib/dma-debug.c dma_debug_single, dma_debug_page, dma_debug_sg, dma_debug_coherent (v4.x entry types)
+ */
 export type DmaMappingApi = "single" | "page" | "sg" | "coherent";
 
-/** A live mapping in a device's bookkeeping. */
+/**
+ * A live mapping in a device's bookkeeping.
+ *
+ * @see kernel/dma/debug.c struct dma_debug_entry
+ */
 export interface DmaMappingRecord {
   readonly dmaAddr: DmaAddr;
   readonly size: number;
@@ -67,7 +75,11 @@ export function dmaMappingKey(dmaAddr: DmaAddr): number {
   return Math.floor(dmaAddr / 4096);
 }
 
-/** The DMA slot of a device. Mutated only by this package. */
+/**
+ * The DMA slot of a device. Mutated only by this package.
+ *
+ * @see include/linux/device.h struct device (dma_ops, dma_mask, coherent_dma_mask, bus_dma_limit, dma_range_map)
+ */
 export interface DeviceDmaState {
   /** `dev->dma_ops`; `null` means the era's fallback ({@link DeviceDmaState.fallback}). */
   ops: DmaMapOps | null;
@@ -97,10 +109,18 @@ export interface DeviceDmaState {
   readonly mappings: Map<number, DmaMappingRecord | null>;
 }
 
-/** The device data slot holding {@link DeviceDmaState}. */
+/**
+ * The device data slot holding {@link DeviceDmaState}.
+ *
+ * @see include/linux/device.h struct device (dma_ops, dma_mask, coherent_dma_mask, dma_range_map)
+ */
 export const DMA_DEVICE = defineDeviceData<DeviceDmaState>("dma");
 
-/** The device's DMA state, or undefined when the DMA layer has never seen it. */
+/**
+ * The device's DMA state, or undefined when the DMA layer has never seen it.
+ *
+ * @see include/linux/device.h struct device (the DMA fields)
+ */
 export function deviceDmaState(dev: Device): DeviceDmaState | undefined {
   return dev.getData(DMA_DEVICE);
 }
@@ -118,12 +138,20 @@ export function getDmaOps(dev: Device): DmaMapOps | null {
   return st.ops ?? st.fallback;
 }
 
-/** The kind of ops a DMA API call on `dev` would go through now (`"none"` for a device the DMA layer never saw). */
+/**
+ * The kind of ops a DMA API call on `dev` would go through now (`"none"` for a device the DMA layer never saw).
+ *
+ * @see include/linux/dma-map-ops.h get_dma_ops
+ */
 export function dmaOpsKind(dev: Device): DmaOpsKind {
   return getDmaOps(dev)?.kind ?? "none";
 }
 
-/** The kind of the raw pointer (`dev->dma_ops`), `"none"` when NULL or unseen. */
+/**
+ * The kind of the raw pointer (`dev->dma_ops`), `"none"` when NULL or unseen.
+ *
+ * @see include/linux/device.h struct device dma_ops
+ */
 export function rawDmaOpsKind(dev: Device): DmaOpsKind {
   return dev.getData(DMA_DEVICE)?.ops?.kind ?? "none";
 }

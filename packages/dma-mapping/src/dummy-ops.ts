@@ -8,7 +8,11 @@
 import { makeDmaMapOps, type DmaMapOps } from "./dma-map-ops";
 import { DMA_MAPPING_ERROR } from "./types";
 
-/** The dummy ops (stateless, shared). */
+/**
+ * The dummy ops (stateless, shared).
+ *
+ * @see arch/arm64/mm/dma-mapping.c dummy_dma_ops
+ */
 export const dummyDmaOps: DmaMapOps = makeDmaMapOps({
   name: "dummy_dma_ops",
   kind: "dummy",

@@ -64,7 +64,11 @@ export function defaultDmaOwner(dev: Device): string {
   return dev.isBound ? `bound:${drv.name}` : `probe:${drv.name}`;
 }
 
-/** The DMA layer of one simulated kernel. */
+/**
+ * The DMA layer of one simulated kernel.
+ *
+ * @see kernel/dma/mapping.c, drivers/iommu/dma-iommu.c
+ */
 export class DmaSubsystem {
   readonly era: DmaEra;
   /** The ops tables of this kernel. `direct` is dma-direct (modern NULL ops), `swiotlb` arm64's v4.x default. */

@@ -12,7 +12,11 @@
  */
 export type DmaDirection = "bidirectional" | "to-device" | "from-device" | "none";
 
-/** A bus address as the device emits it: an IOVA behind an IOMMU, a (possibly offset) physical address otherwise. */
+/**
+ * A bus address as the device emits it: an IOVA behind an IOMMU, a (possibly offset) physical address otherwise.
+ *
+ * @see include/linux/types.h dma_addr_t
+ */
 export type DmaAddr = number;
 
 /**
@@ -85,7 +89,11 @@ export const DmaAttr = {
   PRIVILEGED: 1 << 9,
 } as const;
 
-/** The CPU page size the model uses everywhere (arm64 with 4 KiB pages, as Debian builds it). */
+/**
+ * The CPU page size the model uses everywhere (arm64 with 4 KiB pages, as Debian builds it).
+ *
+ * @see arch/arm64/include/asm/page-def.h PAGE_SIZE
+ */
 export const PAGE_SIZE = 4096;
 /** `PAGE_SHIFT`. */
 export const PAGE_SHIFT = 12;

@@ -21,6 +21,8 @@ export interface Arm64DmaSetupDeps {
 /**
  * The arm64 DMA setup of `policy`. The DMA subsystem's era should be the same generation (`DMA_ERAS[policy]`); the
  * two are separate so a custom profile can mix them.
+ *
+ * @see arch/arm64/mm/dma-mapping.c arch_setup_dma_ops
  */
 export function createArm64DmaSetup(policy: Arm64DmaSetupPolicyName, deps: Arm64DmaSetupDeps): Arm64DmaSetup {
   switch (policy) {

@@ -31,6 +31,8 @@ export interface NotBoundCleanupOptions {
 
 /**
  * One generation's arm64 DMA setup.
+ *
+ * @see arch/arm64/mm/dma-mapping.c arch_setup_dma_ops, arch_teardown_dma_ops
  */
 export interface Arm64DmaSetup {
   readonly policy: Arm64DmaSetupPolicyName;

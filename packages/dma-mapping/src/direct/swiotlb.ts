@@ -28,7 +28,11 @@ interface Slot {
   allocSize: number;
 }
 
-/** Options of a {@link SwiotlbPool}. */
+/**
+ * Options of a {@link SwiotlbPool}.
+ *
+ * @see kernel/dma/swiotlb.c swiotlb_init
+ */
 export interface SwiotlbPoolOptions {
   /** Pool size in bytes (a multiple of 2 KiB; default 1 MiB = 512 slots, 4 segments). */
   readonly size?: number;

@@ -14,7 +14,11 @@ import type { DmaContext } from "../context";
 import { cookieOf } from "./cookie";
 import { iommuDmaAllocIova, iommuDmaFreeIova } from "./iova-ops";
 
-/** The address a device must write its MSI to: `{ ok: true, value }`, or -ENOMEM when the page could not be mapped. */
+/**
+ * The address a device must write its MSI to: `{ ok: true, value }`, or -ENOMEM when the page could not be mapped.
+ *
+ * @see drivers/iommu/dma-iommu.c iommu_dma_prepare_msi, iommu_dma_get_msi_page
+ */
 export type MsiPrepareResult = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: number };
 
 /**

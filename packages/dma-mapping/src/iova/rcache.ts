@@ -24,9 +24,17 @@ export interface IovaRcacheConfig {
   readonly depotMax: number | null;
 }
 
-/** v6.1's rcache: 128-pfn magazines, a 32-magazine depot. */
+/**
+ * v6.1's rcache: 128-pfn magazines, a 32-magazine depot.
+ *
+ * @see drivers/iommu/iova.c IOVA_MAG_SIZE, MAX_GLOBAL_MAGS
+ */
 export const RCACHE_V6_1: IovaRcacheConfig = { magSize: 128, depotMax: 32 };
-/** v6.7+: 127-pfn magazines, unbounded depot. */
+/**
+ * v6.7+: 127-pfn magazines, unbounded depot.
+ *
+ * @see drivers/iommu/iova.c IOVA_MAG_SIZE, iova_depot_push
+ */
 export const RCACHE_V6_7: IovaRcacheConfig = { magSize: 127, depotMax: null };
 
 /** `struct iova_magazine`. */
@@ -50,7 +58,11 @@ function orderBase2(n: number): number {
   return n <= 1 ? 0 : n < 0x80000000 ? 32 - Math.clz32(n - 1) : Math.ceil(Math.log2(n));
 }
 
-/** The range caches of one IOVA domain. */
+/**
+ * The range caches of one IOVA domain.
+ *
+ * @see drivers/iommu/iova.c struct iova_rcache, iova_rcache_get, iova_rcache_insert
+ */
 export class IovaRcaches {
   readonly config: IovaRcacheConfig;
   readonly #iovad: IovaDomain;
