@@ -49,10 +49,18 @@ export function busNotifyValue(action: BusNotifyAction, numbering: BusNotifyNumb
   return numbering === "define" ? index + 1 : index;
 }
 
-/** Where a driver's probe or remove was called from: the bus method, the driver's own, or neither exists. */
+/**
+ * Where a driver's probe or remove was called from: the bus method, the driver's own, or neither exists.
+ *
+ * @see drivers/base/dd.c really_probe, call_driver_probe
+ */
 export type CallVia = "bus" | "driver" | "none";
 
-/** The driver-core function that logs "matched device … with driver …" in an era. */
+/**
+ * The driver-core function that logs "matched device … with driver …" in an era.
+ *
+ * @see drivers/base/dd.c driver_probe_device, __driver_probe_device
+ */
 export type ProbeMatchFn = "driver_probe_device" | "__driver_probe_device";
 
 /** Device lifecycle events (drivers/base/core.c, bus.c). */

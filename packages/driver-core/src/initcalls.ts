@@ -71,7 +71,11 @@ export interface LinkOrderError {
   readonly message: string;
 }
 
-/** What {@link InitcallTable.run} did: each call and its return value, in the order they ran. */
+/**
+ * What {@link InitcallTable.run} did: each call and its return value, in the order they ran.
+ *
+ * @see init/main.c do_initcall_level, do_one_initcall
+ */
 export interface InitcallRunReport {
   readonly calls: readonly { readonly level: InitcallLevel; readonly name: string; readonly ret: number }[];
 }

@@ -45,7 +45,11 @@ export const FDT_NOP = 4;
  * @see scripts/dtc/libfdt/fdt.h FDT_END
  */
 export const FDT_END = 9;
-/** Size of a version-17 header. */
+/**
+ * Size of a version-17 header.
+ *
+ * @see scripts/dtc/libfdt/fdt.h struct fdt_header
+ */
 export const FDT_HEADER_SIZE = 40;
 
 /** Writer options. */

@@ -46,7 +46,11 @@ export type IortFwBug =
     }
   | { readonly kind: "id-mapping-index-overflow"; readonly node: number; readonly message: string };
 
-/** One hop of a walk: at `node`, mapping `mapping` turned `idIn` into `idOut`. */
+/**
+ * One hop of a walk: at `node`, mapping `mapping` turned `idIn` into `idOut`.
+ *
+ * @see drivers/acpi/arm64/iort.c iort_node_map_id, iort_id_map
+ */
 export interface IortMapStep {
   readonly node: number;
   readonly mapping: number;
@@ -54,7 +58,11 @@ export interface IortMapStep {
   readonly idOut: number;
 }
 
-/** Why a walk failed (Linux: `goto fail_map`). */
+/**
+ * Why a walk failed (Linux: `goto fail_map`).
+ *
+ * @see drivers/acpi/arm64/iort.c iort_node_map_id (fail_map)
+ */
 export type IortUnmappedReason =
   /** A node on the way has no ID mappings (e.g. an ITS reached while looking for an SMMU). */
   | "no-mappings"
@@ -274,7 +282,11 @@ export function iortFindNamedComponent(iort: IortTable, deviceName: string): num
   return i < 0 ? undefined : i;
 }
 
-/** Where a PCI requester ID goes. */
+/**
+ * Where a PCI requester ID goes.
+ *
+ * @see drivers/acpi/arm64/iort.c iort_node_map_id, iort_pci_iommu_init
+ */
 export type IortPciRidResult =
   /** Behind an SMMU: its node index, its type, and the StreamID. */
   | { readonly kind: "smmu"; readonly node: number; readonly smmuType: "smmu" | "smmu-v3"; readonly streamId: number; readonly walk: IortMapIdResult }

@@ -26,7 +26,11 @@ export const IORT_NODE_TYPE = {
   rmr: 6,
 } as const;
 
-/** A node type by name (`smmu` is the SMMUv1/v2 node, type 3). */
+/**
+ * A node type by name (`smmu` is the SMMUv1/v2 node, type 3).
+ *
+ * @see include/acpi/actbl2.h enum acpi_iort_node_type
+ */
 export type IortNodeType = keyof typeof IORT_NODE_TYPE;
 
 /**
@@ -211,7 +215,11 @@ export interface IortTable {
   readonly nodes: readonly IortNode[];
 }
 
-/** The offset at which `writeIort` puts the first node (right after the 48-byte IORT header). */
+/**
+ * The offset at which `writeIort` puts the first node (right after the 48-byte IORT header).
+ *
+ * @see include/acpi/actbl2.h struct acpi_table_iort
+ */
 export const IORT_HEADER_SIZE = 0x30;
 /**
  * Size of one ID mapping.
@@ -219,5 +227,9 @@ export const IORT_HEADER_SIZE = 0x30;
  * @see include/acpi/actbl2.h struct acpi_iort_id_mapping
  */
 export const IORT_ID_MAPPING_SIZE = 20;
-/** Size of the common node header. */
+/**
+ * Size of the common node header.
+ *
+ * @see include/acpi/actbl2.h struct acpi_iort_node
+ */
 export const IORT_NODE_HEADER_SIZE = 16;

@@ -126,7 +126,11 @@ export function pciAcsPathEnabled(start: PciDev, end: PciDev | null, acsFlags: n
   return true;
 }
 
-/** The ACS control word a function has now (0 without the capability): what the `-cfg` boots dumped. */
+/**
+ * The ACS control word a function has now (0 without the capability): what the `-cfg` boots dumped.
+ *
+ * @see drivers/pci/pci.c pci_std_enable_acs
+ */
 export function pciAcsControl(pdev: PciDev): number {
   return pdev.acsCap === 0 ? 0 : pciReadConfig(pdev, pdev.acsCap + PciAcs.CTRL, 2);
 }

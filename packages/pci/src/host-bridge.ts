@@ -18,7 +18,11 @@ import { pciScanChildBus } from "./probe-scan";
 import { formatBusRange, formatResource } from "./resource-format";
 import type { PciSubsystem } from "./subsystem";
 
-/** Bus numbers a host bridge decodes (DT `bus-range`, ACPI `_CRS` bus resource). */
+/**
+ * Bus numbers a host bridge decodes (DT `bus-range`, ACPI `_CRS` bus resource).
+ *
+ * @see drivers/pci/of.c of_pci_parse_bus_range
+ */
 export interface PciBusRange {
   readonly first: number;
   readonly last: number;
@@ -102,7 +106,11 @@ function scanAndAdd(sys: PciSubsystem, host: PciHostBridge): void {
   pciBusAddDevices(sys, host.bus);
 }
 
-/** The DT description of a `pci-host-ecam-generic` node, as the composition parsed it. */
+/**
+ * The DT description of a `pci-host-ecam-generic` node, as the composition parsed it.
+ *
+ * @see drivers/pci/controller/pci-host-common.c pci_host_common_probe
+ */
 export interface PciHostGenericConfig {
   /** The host node (`%pOF` prints its full path, e.g. `/pcie@10000000`); default the platform device's fwnode. */
   readonly ofNode?: Fwnode;

@@ -371,7 +371,11 @@ export function pcieDownstreamPort(pdev: PciDev): boolean {
   return t === PcieType.ROOT_PORT || t === PcieType.DOWNSTREAM || t === PcieType.PCIE_BRIDGE;
 }
 
-/** The kernel's device name `DDDD:BB:DD.F`. */
+/**
+ * The kernel's device name `DDDD:BB:DD.F`.
+ *
+ * @see drivers/pci/probe.c pci_setup_device (dev_set_name "%04x:%02x:%02x.%d")
+ */
 export function pciFormatName(domain: number, bus: number, devfn: number): string {
   return `${hex(domain, 4)}:${hex(bus, 2)}:${hex(pciSlot(devfn), 2)}.${pciFunc(devfn)}`;
 }

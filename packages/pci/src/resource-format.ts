@@ -5,10 +5,18 @@
  * @see lib/vsprintf.c resource_string
  */
 
-/** The kind of a resource as `%pR` decorates it. */
+/**
+ * The kind of a resource as `%pR` decorates it.
+ *
+ * @see lib/vsprintf.c resource_string
+ */
 export type ResourceKind = "io" | "mem" | "bus";
 
-/** Decorations printed after the range. */
+/**
+ * Decorations printed after the range.
+ *
+ * @see lib/vsprintf.c resource_string
+ */
 export interface ResourceFlags {
   readonly mem64?: boolean;
   readonly prefetch?: boolean;

@@ -114,7 +114,11 @@ export function pciDevsAreDmaAliases(a: PciDev, b: PciDev): boolean {
   return a.dmaAliasDevfns.includes(b.devfn) || b.dmaAliasDevfns.includes(a.devfn) || pciRealDmaDev(a) === b || pciRealDmaDev(b) === a;
 }
 
-/** Whether a PCIe-to-PCI(-X) bridge sits between the function and its root bus (its DMA then aliases upstream). */
+/**
+ * Whether a PCIe-to-PCI(-X) bridge sits between the function and its root bus (its DMA then aliases upstream).
+ *
+ * @see drivers/pci/search.c pci_for_each_dma_alias (PCI_EXP_TYPE_PCI_BRIDGE)
+ */
 export function pciDeviceIsBehindPcieToPciBridge(pdev: PciDev): boolean {
   for (let bus: PciBus = pdev.bus; !pciIsRootBus(bus); bus = bus.parent as PciBus) {
     const self = bus.self;
