@@ -76,7 +76,11 @@ export interface PciHostBridgeDesc {
   readonly dmaCoherent: boolean;
 }
 
-/** PCI Express Device/Port Type of a function's PCIe capability. */
+/**
+ * PCI Express Device/Port Type of a function's PCIe capability.
+ *
+ * @see include/uapi/linux/pci_regs.h PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_ROOT_PORT, PCI_EXP_TYPE_PCI_BRIDGE
+ */
 export type PcieDevicePortType =
   | "endpoint"
   | "legacy-endpoint"

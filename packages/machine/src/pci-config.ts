@@ -280,12 +280,20 @@ export class PciConfigSpace {
   }
 }
 
-/** Whether `n` is a positive integer power of two (works above 2^31). */
+/**
+ * Whether `n` is a positive integer power of two (works above 2^31).
+ *
+ * @see include/qemu/host-utils.h is_power_of_2
+ */
 export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 }
 
-/** The smallest power of two ≥ `n` (`pow2ceil`). */
+/**
+ * The smallest power of two ≥ `n` (`pow2ceil`).
+ *
+ * @see include/qemu/host-utils.h pow2ceil
+ */
 export function pow2ceil(n: number): number {
   let p = 1;
   while (p < n) p *= 2;

@@ -24,7 +24,11 @@ export interface QemuDeviceSpec {
   readonly arg: string;
 }
 
-/** `-M virt,...` options that change the hardware. */
+/**
+ * `-M virt,...` options that change the hardware.
+ *
+ * @see hw/arm/virt.c virt_set_iommu, virt_set_gic_version
+ */
 export interface QemuMachineOptions {
   readonly type: "virt";
   readonly iommu: "smmuv3" | "none";

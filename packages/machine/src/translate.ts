@@ -30,7 +30,11 @@ export type TranslateOutcome =
    */
   | { readonly kind: "abort"; readonly reason: string; readonly eventId: number | null };
 
-/** Implemented by an IOMMU model; called by the interconnect for each DMA transaction from a master behind it. */
+/**
+ * Implemented by an IOMMU model; called by the interconnect for each DMA transaction from a master behind it.
+ *
+ * @see include/exec/memory.h struct IOMMUMemoryRegionClass (translate)
+ */
 export interface IommuTranslateHook {
   translate(txn: IommuTransaction): TranslateOutcome;
 }

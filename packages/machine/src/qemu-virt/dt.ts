@@ -13,7 +13,11 @@ import { QemuFdt } from "./fdt-builder";
 import { NUM_VIRTIO_TRANSPORTS, VirtIrqmap, VirtMemmap } from "./memmap";
 import type { QemuVirtMachine } from "./board";
 
-/** Inputs of the DT that are not hardware: the random seeds QEMU puts in `/chosen`, and a direct kernel boot's. */
+/**
+ * Inputs of the DT that are not hardware: the random seeds QEMU puts in `/chosen`, and a direct kernel boot's.
+ *
+ * @see hw/arm/virt.c create_fdt
+ */
 export interface QemuVirtDtOptions {
   /** `/chosen/rng-seed` (32 bytes; QEMU draws them at random — default zeros). */
   readonly rngSeed?: Uint8Array;

@@ -15,7 +15,11 @@ import { enumeratePciBuses } from "../pci-enumerate";
 import { ARM_SPI_BASE } from "./memmap";
 import type { QemuVirtMachine } from "./board";
 
-/** A range of requester IDs (`AcpiIortIdMapping` before it is written). */
+/**
+ * A range of requester IDs (`AcpiIortIdMapping` before it is written).
+ *
+ * @see hw/arm/virt-acpi-build.c AcpiIortIdMapping
+ */
 export interface RidRange {
   readonly inputBase: number;
   readonly idCount: number;
