@@ -46,7 +46,11 @@ export interface SmmuDriverSwitches {
   readonly builtin: boolean;
 }
 
-/** Kconfig choices that change behaviour. */
+/**
+ * Kconfig choices that change behaviour.
+ *
+ * @see drivers/iommu/Kconfig IOMMU_DEFAULT_DMA_STRICT, IOMMU_DEFAULT_PASSTHROUGH
+ */
 export interface KconfigSwitches {
   /** CONFIG_IOMMU_DEFAULT_DMA_STRICT (Debian 6.1: y; real-kernel-oracle.md §2). */
   readonly iommuDefaultDmaStrict: boolean;

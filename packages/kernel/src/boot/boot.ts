@@ -150,6 +150,8 @@ function instantiateSmmus(platform: Platform, machine: MachineInstance, trace: T
  * const r = boot(p.value, PROFILES["v6.1"]);
  * if (r.ok) console.log(r.value.outcomes);
  * ```
+ *
+ * @see init/main.c kernel_init_freeable, do_basic_setup (the initcall-driven boot this composes)
  */
 export function boot(platform: Platform, profile: KernelProfile, options: BootOptions = {}): { ok: true; value: BootResult } | { ok: false; error: BootError } {
   const scenario = options.scenario;

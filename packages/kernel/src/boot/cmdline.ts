@@ -5,7 +5,11 @@
  * @see kernel/params.c parse_args; lib/kstrtox.c kstrtobool
  */
 
-/** What the model takes from the command line. */
+/**
+ * What the model takes from the command line.
+ *
+ * @see kernel/params.c parse_args
+ */
 export interface KernelCmdline {
   /** `iommu.passthrough=` (drivers/iommu/iommu.c iommu_set_def_domain_type). */
   readonly iommuPassthrough?: boolean;
@@ -19,7 +23,11 @@ export interface KernelCmdline {
   readonly other: readonly string[];
 }
 
-/** `kstrtobool`: 1/y/Y/t/T/on → true, 0/n/N/f/F/off → false, else undefined. */
+/**
+ * `kstrtobool`: 1/y/Y/t/T/on → true, 0/n/N/f/F/off → false, else undefined.
+ *
+ * @see lib/kstrtox.c kstrtobool
+ */
 export function kstrtobool(s: string): boolean | undefined {
   const v = s.toLowerCase();
   if (v === "1" || v === "y" || v === "yes" || v === "t" || v === "true" || v === "on") return true;
@@ -27,7 +35,11 @@ export function kstrtobool(s: string): boolean | undefined {
   return undefined;
 }
 
-/** Splits a command line into parameters, keeping double-quoted values together (`dyndbg="file x +p"`). */
+/**
+ * Splits a command line into parameters, keeping double-quoted values together (`dyndbg="file x +p"`).
+ *
+ * @see kernel/params.c parse_args
+ */
 export function splitCmdline(text: string): string[] {
   const out: string[] = [];
   let cur = "";
@@ -52,6 +64,8 @@ export function splitCmdline(text: string): string[] {
  * ```ts
  * parseCmdline("console=ttyAMA0 iommu.strict=0").iommuStrict; // false
  * ```
+ *
+ * @see kernel/params.c parse_args
  */
 export function parseCmdline(text: string): KernelCmdline {
   const result: {
