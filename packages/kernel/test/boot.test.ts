@@ -11,6 +11,7 @@ import {
   checkAll,
   defineProfile,
   generatedPlatform,
+  kstrtobool,
   parseCmdline,
   platformFromQemu,
   type BootResult,
@@ -137,5 +138,13 @@ describe("boot without modules", () => {
     expect(r.value.outcomes.filter((o) => o.bus === "pci").map((o) => o.driver)).toEqual([null, null, null]);
     // The SMMU itself still probes (it is built in).
     expect(r.value.outcomes.find((o) => o.name === "9050000.smmuv3")?.driver).toBe("arm-smmu-v3");
+  });
+});
+
+describe("kstrtobool (lib/kstrtox.c): the first character decides", () => {
+  it("y/t/1 are true and n/f/0 false whatever follows; o needs n or f next; the rest is -EINVAL", () => {
+    expect(["1", "y", "Y", "yes", "yellow", "t", "true", "on", "ON"].map(kstrtobool)).toEqual(Array(9).fill(true));
+    expect(["0", "n", "no", "nope", "f", "false", "off", "OFF"].map(kstrtobool)).toEqual(Array(8).fill(false));
+    expect(["", "o", "ox", "2", "enable", "-1"].map(kstrtobool)).toEqual(Array(6).fill(undefined));
   });
 });

@@ -24,15 +24,35 @@ export interface KernelCmdline {
 }
 
 /**
- * `kstrtobool`: 1/y/Y/t/T/on → true, 0/n/N/f/F/off → false, else undefined.
+ * `kstrtobool` as recent kernels have it: only the first character counts (`y`/`Y`/`t`/`T`/`1` true, `n`/`N`/`f`/`F`/`0` false,
+ * so `yes`, `true` and even `yellow` are true), except `o`, which needs `on`/`off` (`n` or `f` second); anything else
+ * is -EINVAL (undefined here). (`t`/`f` came after the v4.x trees, which took only `YyNn10` and `on`/`off`; no
+ * modelled parameter depends on the difference.)
  *
  * @see lib/kstrtox.c kstrtobool
  */
 export function kstrtobool(s: string): boolean | undefined {
-  const v = s.toLowerCase();
-  if (v === "1" || v === "y" || v === "yes" || v === "t" || v === "true" || v === "on") return true;
-  if (v === "0" || v === "n" || v === "no" || v === "f" || v === "false" || v === "off") return false;
-  return undefined;
+  switch (s[0]) {
+    case "y":
+    case "Y":
+    case "t":
+    case "T":
+    case "1":
+      return true;
+    case "n":
+    case "N":
+    case "f":
+    case "F":
+    case "0":
+      return false;
+    case "o":
+    case "O":
+      if (s[1] === "n" || s[1] === "N") return true;
+      if (s[1] === "f" || s[1] === "F") return false;
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
