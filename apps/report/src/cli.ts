@@ -3,6 +3,7 @@
  * their arguments, turns commander's usage errors into the one-line exit-2 form, and turns any exception nothing
  * expected into one line and exit 70.
  */
+import { builtinScenarios } from "@dmasim/kernel";
 import { Command, CommanderError, Option } from "commander";
 import { bootCommand } from "./commands/boot";
 import { conformanceCommand } from "./commands/conformance";
@@ -19,12 +20,32 @@ const collect = (value: string, previous: readonly string[] | undefined): string
 const formatOption = (): Option => new Option("--format <format>", "output format").choices(["text", "json", "md"]).default("text");
 const profileOption = (): Option => new Option("-p, --profile <profile>", "kernel profile (repeatable): v4.7, v4.8, v4.8-not-bound, v4.12, v6.1").argParser(collect);
 
+/** The root help's epilogue: the built-in scenario ids (what SCENARIO may name besides a file) and the exit codes. */
+function rootHelpEpilogue(): string {
+  const all = builtinScenarios();
+  const width = Math.max(...all.map((b) => b.id.length));
+  const lines = all.map((b) => {
+    const about = b.scenario.description ?? b.scenario.name;
+    return `  ${b.id.padEnd(width)}  ${about.length > 90 ? `${about.slice(0, 87)}...` : about}`;
+  });
+  return [
+    "",
+    "Built-in scenarios (SCENARIO may also be a YAML or JSON scenario file):",
+    ...lines,
+    "",
+    "Exit status: 0 nothing violated, 1 an invariant violated, 2 bad input or usage (one line naming the file and",
+    "field or offset), 70 internal error, 74 stdout not writable.",
+    "",
+  ].join("\n");
+}
+
 /** Builds the program; `exit` receives each command's exit status. */
 export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("dmasim");
   program
     .description("Boot arm64 platforms under Linux kernel generations, check the DMA/IOMMU invariants, explore probe orderings and write reports.")
     .version(VERSION, "-V, --version")
+    .addHelpText("after", rootHelpEpilogue)
     .option("-o, --out <dir>", "directory for report.html, report.md, report.json", "out")
     .addOption(profileOption())
     .showHelpAfterError(false)

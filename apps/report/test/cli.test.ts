@@ -253,3 +253,17 @@ describe("run --trace / --dmesg: the boot itself, for reading beside a real log"
     expect(r).toEqual({ code: 2, out: "", err: "dmasim: --trace: prints text: use it with --format text, not json\n" });
   });
 });
+
+describe("dmasim --help", () => {
+  it("lists every built-in scenario id with its description, and the exit codes; exit 0", async () => {
+    const r = await dmasim("--help");
+    expect(r.code).toBe(0);
+    const at = r.out.indexOf("Built-in scenarios (SCENARIO may also be a YAML or JSON scenario file):\n");
+    expect(at).toBeGreaterThan(0);
+    const ids = r.out.slice(at).split("\n").slice(1).filter((l) => l.startsWith("  ")).map((l) => l.trim().split(/\s+/)[0]);
+    expect(ids.slice(0, 8)).toEqual(["seed", "s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
+    expect(ids).toContain("qemu-acpi-topo-gic3");
+    expect(r.out).toMatch(/\n {2}seed {2,}ACPI: PCI endpoint enumerated at acpi_init before the SMMUv3 probes/);
+    expect(r.out).toContain("Exit status: 0 nothing violated, 1 an invariant violated, 2 bad input or usage");
+  });
+});
