@@ -17,10 +17,9 @@ import {
   type Scenario,
 } from "@dmasim/kernel";
 import { fromPlatformError, type Result } from "./errors";
-import { runResult, violationTrace, type ExplorationResult, type RunResult, type ViolationResult } from "./result";
+import { runResult, violationTrace, type ExplorationResult, type InjectBudget, type RunResult, type ViolationResult } from "./result";
 import type { AnyRecord } from "./views/describe";
 import { sequenceOf } from "./views/sequence";
-import type { InjectBudget } from "./commands/inject";
 
 /** Options the CLI passes to the explorer (the kernel's `ExploreOptions`). */
 export type ExplorerOptions = ExploreOptions;

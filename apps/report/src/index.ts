@@ -10,7 +10,7 @@ export type { InputError, Result } from "./errors";
 export { captureIo, processIo, colorEnabled } from "./io/cli-io";
 export type { CliIo, CapturedIo, TextSink } from "./io/cli-io";
 export { REPORT_FORMAT, runResult, deviceResult, hasViolations } from "./result";
-export type { ScenarioResult, RunResult, DeviceResult, DmaResult, LeakResult, ViolationResult, TraceLine, RunStats, ExplorationResult, ReportDocument } from "./result";
+export type { ScenarioResult, RunResult, DeviceResult, DmaResult, LeakResult, ViolationResult, TraceLine, RunStats, ExplorationResult, InjectBudget, ReportDocument } from "./result";
 export { parseResultJson, scenarioResultSchema, reportDocumentSchema } from "./result-schema";
 export { runScenario, resolveProfiles } from "./run-scenario";
 export type { ScenarioRun, ExpectationMismatch, RunScenarioOptions } from "./run-scenario";

@@ -76,6 +76,12 @@ export interface RunStats {
   readonly simulatedUs: number;
 }
 
+/** Injected-fault budgets per run (`--inject enomem=N,defer=N`). */
+export interface InjectBudget {
+  readonly enomem: number;
+  readonly defer: number;
+}
+
 /** What an exploration of one profile found (deterministic figures only). */
 export interface ExplorationResult {
   readonly mode: "exhaustive" | "random";
@@ -83,7 +89,7 @@ export interface ExplorationResult {
   readonly seed: number | null;
   readonly maxStates: number | null;
   /** The injected-fault budgets asked for with `--inject` (null: the scenario's own `explore.faults`). */
-  readonly inject: { readonly enomem: number; readonly defer: number } | null;
+  readonly inject: InjectBudget | null;
   readonly statesVisited: number;
   readonly distinctStates: number;
   readonly duplicateStates: number;

@@ -4,12 +4,7 @@
  * found with it: the fault choice points only exist where a budget is left.
  */
 import { inputError, type Result } from "../errors";
-
-/** Injected-fault budgets. */
-export interface InjectBudget {
-  readonly enomem: number;
-  readonly defer: number;
-}
+import type { InjectBudget } from "../result";
 
 /** Parses `enomem=N,defer=N` (either part may be left out; at most 16 each). */
 export function parseInject(text: string): Result<InjectBudget> {
@@ -24,9 +19,4 @@ export function parseInject(text: string): Result<InjectBudget> {
     offset += part.length + 1;
   }
   return { ok: true, value: out };
-}
-
-/** The option text of a budget, as the replay command prints it (`enomem=1,defer=0`). */
-export function injectText(b: InjectBudget): string {
-  return `enomem=${b.enomem},defer=${b.defer}`;
 }

@@ -1,7 +1,7 @@
 /**
  * Field formatting shared by the text, Markdown and HTML renderers, so the three show a device the same way.
  */
-import type { DeviceResult, DmaResult } from "../result";
+import type { DeviceResult, DmaResult, InjectBudget } from "../result";
 
 /** `0x100, 0x101` or `-`. */
 export function formatStreamIds(ids: readonly number[]): string {
@@ -69,7 +69,7 @@ export function interestingDevice(cells: readonly (DeviceResult | undefined)[]):
  * The command that replays a counterexample: `dmasim run SCENARIO --profile P --choices 0,2,1` (no `--choices` when
  * the list is empty: the scenario's own order). A scenario name with characters a shell treats specially is quoted.
  */
-export function replayCommand(scenario: string, profile: string, choices: readonly number[], inject: { readonly enomem: number; readonly defer: number } | null = null): string {
+export function replayCommand(scenario: string, profile: string, choices: readonly number[], inject: InjectBudget | null = null): string {
   const quote = (s: string): string => (/^[A-Za-z0-9._\/:+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
   const injected = inject === null ? "" : ` --inject enomem=${inject.enomem},defer=${inject.defer}`;
   return `dmasim run ${quote(scenario)} --profile ${quote(profile)}${choices.length === 0 ? "" : ` --choices ${choices.join(",")}`}${injected}`;
