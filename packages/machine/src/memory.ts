@@ -50,6 +50,8 @@ export interface RamRegion {
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 const TWO_32 = 0x1_0000_0000;
+/** Slots of the page-lookup cache (a power of two). */
+const CACHE_SLOTS = 16;
 
 /**
  * The board's RAM. Pages are allocated lazily on first write; a never-written page of a RAM region reads as zero.
@@ -58,10 +60,12 @@ export class PhysicalMemory implements PhysicalMemoryPort {
   readonly #regions: RamRegion[] = [];
   /** Written pages by page frame number. Only pages inside RAM are ever created, so a hit means "backed". */
   readonly #pages = new Map<number, Page>();
-  // A small direct-mapped cache of page lookups: a stage-1 walk touches four table pages in turn, and queue or
-  // stream-table scans stay on one page, so four slots keyed by the low bits of the frame number catch most reads.
-  readonly #cachePfn = [-1, -1, -1, -1];
-  readonly #cachePage: (Page | undefined)[] = [undefined, undefined, undefined, undefined];
+  // A small direct-mapped cache of page lookups, keyed by the low bits of the frame number: a stage-1 walk touches
+  // four table pages in turn, queue or stream-table scans stay on one page, and a strict unmap alternates between a
+  // leaf table and the command queue. Sixteen slots: with four, those two pages collided whenever their frame
+  // numbers agreed mod 4, and every access went to the Map.
+  readonly #cachePfn: number[] = new Array<number>(CACHE_SLOTS).fill(-1);
+  readonly #cachePage: (Page | undefined)[] = new Array<Page | undefined>(CACHE_SLOTS).fill(undefined);
 
   /** Declares a RAM region. Regions must not overlap. */
   addRam(region: RamRegion): void {
@@ -97,7 +101,7 @@ export class PhysicalMemory implements PhysicalMemoryPort {
 
   /** The written page with frame number `pfn`, if any (through the lookup cache). */
   #lookup(pfn: number): Page | undefined {
-    const slot = pfn & 3;
+    const slot = pfn & (CACHE_SLOTS - 1);
     if (this.#cachePfn[slot] === pfn) return this.#cachePage[slot];
     const page = this.#pages.get(pfn);
     if (page !== undefined) {
