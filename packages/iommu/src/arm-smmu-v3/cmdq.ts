@@ -96,15 +96,7 @@ function issueWords(smmu: ArmSmmuDevice, words: ArrayLike<number>, n: number, sy
   const q = smmu.cmdq;
   const total = n + (sync ? 1 : 0);
   // 1. Wait for space: arm_smmu_cmdq_poll_until_not_full re-reads CONS (interrupts are enabled meanwhile).
-  let tries = 0;
-  while (!queueHasSpace(q, q.prod, q.cons, total)) {
-    if (tries++ >= POLL_LIMIT) {
-      smmu.log("err", "CMDQ timeout");
-      return -Errno.ETIMEDOUT;
-    }
-    smmu.ctx.pollIrqs();
-    q.cons = smmu.readReg(q.consReg);
-  }
+  if (!queueHasSpace(q, q.prod, q.cons, total) && !pollUntilNotFull(smmu, q, total)) return -Errno.ETIMEDOUT;
   // 2. Write the commands, then the CMD_SYNC, into queue memory.
   // Consecutive entries mostly share a page: its words are looked up once per page, not per entry.
   const start = q.prod;
@@ -126,8 +118,9 @@ function issueWords(smmu: ArmSmmuDevice, words: ArrayLike<number>, n: number, sy
   q.prod = queueIncN(q, start, total);
   smmu.writeReg(q.prodReg, q.prod);
   if (!sync) return 0;
-  // 4. Poll CONS until it has passed the CMD_SYNC.
-  let cons = q.cons;
+  // 4. Poll CONS until it has passed the CMD_SYNC: read it first, and only between reads let interrupts in (the
+  // kernel's `__arm_smmu_cmdq_poll_until_consumed` reads CONS before its first `queue_poll` wait).
+  let cons = smmu.readReg(q.consReg);
   let polls = 0;
   let ret = 0;
   while (!queueConsumed(q, cons, syncProd)) {
@@ -139,16 +132,35 @@ function issueWords(smmu: ArmSmmuDevice, words: ArrayLike<number>, n: number, sy
     cons = smmu.readReg(q.consReg);
   }
   q.cons = cons;
-  if (ret !== 0) {
-    if (smmu.ctx.era.probePath === "add_device") {
-      smmu.log("err", "CMD_SYNC timeout");
-    } else {
-      const hwprod = smmu.readReg(q.prodReg);
-      const hwcons = smmu.readReg(q.consReg);
-      smmu.log("err", `CMD_SYNC timeout at ${hex32(syncProd)} [hwprod ${hex32(hwprod)}, hwcons ${hex32(hwcons)}]`);
-    }
-  }
+  if (ret !== 0) syncTimeout(smmu, q, syncProd);
   return ret;
+}
+
+// The slow paths of issueWords, out of line so the common one stays small for the JIT.
+
+/** `arm_smmu_cmdq_poll_until_not_full`: re-read CONS until `n` entries fit; false (logged) when they never do. */
+function pollUntilNotFull(smmu: ArmSmmuDevice, q: ArmSmmuQueue, n: number): boolean {
+  let tries = 0;
+  while (!queueHasSpace(q, q.prod, q.cons, n)) {
+    if (tries++ >= POLL_LIMIT) {
+      smmu.log("err", "CMDQ timeout");
+      return false;
+    }
+    smmu.ctx.pollIrqs();
+    q.cons = smmu.readReg(q.consReg);
+  }
+  return true;
+}
+
+/** The CMD_SYNC timeout message, as the era prints it. */
+function syncTimeout(smmu: ArmSmmuDevice, q: ArmSmmuQueue, syncProd: number): void {
+  if (smmu.ctx.era.probePath === "add_device") {
+    smmu.log("err", "CMD_SYNC timeout");
+  } else {
+    const hwprod = smmu.readReg(q.prodReg);
+    const hwcons = smmu.readReg(q.consReg);
+    smmu.log("err", `CMD_SYNC timeout at ${hex32(syncProd)} [hwprod ${hex32(hwprod)}, hwcons ${hex32(hwcons)}]`);
+  }
 }
 
 /** `arm_smmu_cmdq_issue_cmd(smmu, ent)`: one command, no sync. */
