@@ -56,49 +56,79 @@ export function consumeCommands(s: SmmuV3State): void {
     const w2 = page !== null ? (page[i + 2] as number) : memory.read32(addr + 8);
     const w3 = page !== null ? (page[i + 3] as number) : memory.read32(addr + 12);
     if (w0 === BUS_ERROR || w1 === BUS_ERROR || w2 === BUS_ERROR || w3 === BUS_ERROR) {
-      error = CERROR.ABT;
-      s.emit({
-        type: "smmu-cmd-error",
-        smmu: s.name,
-        index,
-        opcode: null,
-        name: null,
-        error: "CERROR_ABT",
-        message: `command fetch at 0x${addr.toString(16)} aborted`,
-      });
+      error = fetchAborted(s, index, addr);
       break;
     }
     const cmd = decodeCommandInto(s.command, w0, w1, w2, w3);
     s.counters.commands++;
-    if (s.trace !== null) {
-      s.emit({ type: "smmu-cmd", smmu: s.name, index, opcode: cmd.opcode, name: cmd.name ?? "UNKNOWN", fields: commandTraceFields(cmd) });
-    }
+    if (s.trace !== null) traceCommand(s, index, cmd);
     // Taken before execution: a CMD_SYNC's interrupt may run handlers that consume further commands.
     const opcode = cmd.opcode;
     const name = cmd.name;
     const r = execute(s, cmd);
     if (r.error !== 0) {
-      error = r.error;
-      s.emit({
-        type: "smmu-cmd-error",
-        smmu: s.name,
-        index,
-        opcode,
-        name,
-        error: "CERROR_ILL",
-        message: "message" in r ? r.message : "",
-      });
+      error = illegal(s, index, opcode, name, r);
       break;
     }
     q.cons = queueIncrement(q.cons, q.log2size);
   }
-  if (error !== 0) {
-    q.cons = ((q.cons & ~(0x7f << CMDQ_CONS_ERR_SHIFT)) | (error << CMDQ_CONS_ERR_SHIFT)) >>> 0;
-    s.raiseGerror(GERROR.CMDQ_ERR);
-  }
+  if (error !== 0) stopOnError(s, error);
+}
+
+// The error and trace paths of consumeCommands, out of line so the consumption loop stays small for the JIT.
+
+/** A command fetch that aborted: traced; returns CERROR_ABT. */
+function fetchAborted(s: SmmuV3State, index: number, addr: number): number {
+  s.emit({
+    type: "smmu-cmd-error",
+    smmu: s.name,
+    index,
+    opcode: null,
+    name: null,
+    error: "CERROR_ABT",
+    message: `command fetch at 0x${addr.toString(16)} aborted`,
+  });
+  return CERROR.ABT;
+}
+
+/** An illegal command: traced; returns its CERROR code. */
+function illegal(s: SmmuV3State, index: number, opcode: number, name: string | null, r: ExecResult): number {
+  s.emit({
+    type: "smmu-cmd-error",
+    smmu: s.name,
+    index,
+    opcode,
+    name,
+    error: "CERROR_ILL",
+    message: "message" in r ? r.message : "",
+  });
+  return r.error;
+}
+
+function traceCommand(s: SmmuV3State, index: number, cmd: SmmuCommand): void {
+  s.emit({ type: "smmu-cmd", smmu: s.name, index, opcode: cmd.opcode, name: cmd.name ?? "UNKNOWN", fields: commandTraceFields(cmd) });
+}
+
+/** Consumption stopped on an error: CMDQ_CONS.ERR takes the code and GERROR.CMDQ_ERR is raised. */
+function stopOnError(s: SmmuV3State, error: number): void {
+  const q = s.cmdq;
+  q.cons = ((q.cons & ~(0x7f << CMDQ_CONS_ERR_SHIFT)) | (error << CMDQ_CONS_ERR_SHIFT)) >>> 0;
+  s.raiseGerror(GERROR.CMDQ_ERR);
 }
 
 function execute(s: SmmuV3State, c: SmmuCommand): ExecResult {
+  // The two commands of every strict unmap first; the rest in a function of its own (see consumeCommands).
+  const op = c.opcode;
+  if (op === CMD_OP.SYNC) {
+    if (c.cs === 3) return ill("CMD_SYNC with CS = 0b11 (reserved)");
+    if ((c.cs & 1) !== 0) s.pulse("cmd-sync");
+    return OK;
+  }
+  if (op === CMD_OP.TLBI_NH_VA) return rangeInvalidate(s, c);
+  return executeOther(s, c);
+}
+
+function executeOther(s: SmmuV3State, c: SmmuCommand): ExecResult {
   const compat = s.config.compat;
   switch (c.opcode) {
     case CMD_OP.SYNC:

@@ -19,8 +19,14 @@ function pageOffset(offset: number): number {
 /** A 32-bit register read. */
 export function readRegister32(s: SmmuV3State, offset: number): number {
   const off = pageOffset(offset);
-  // The register a driver polls after every command batch, ahead of the long switch.
+  // The register a driver polls after every command batch, ahead of the long switch (which lives in its own
+  // function so this one stays small enough for the JIT to inline into the MMIO path).
   if (off === R.CMDQ_CONS) return s.cmdq.cons;
+  return readOther32(s, off);
+}
+
+/** {@link readRegister32} of every register but CMDQ_CONS. */
+function readOther32(s: SmmuV3State, off: number): number {
   if (off >= R.ID_REGS && off < R.ID_REGS + 0x30 && off % 4 === 0) return SMMU_ID_REG_VALUES[(off - R.ID_REGS) / 4] ?? 0;
   switch (off) {
     case R.IDR0:
@@ -131,12 +137,17 @@ function traceWrite(s: SmmuV3State, off: number, hex: string): void {
 }
 
 function store32(s: SmmuV3State, off: number, v: number): void {
-  // The register written for every command batch, ahead of the long switch.
+  // The register written for every command batch, ahead of the long switch (in its own function, as for reads).
   if (off === R.CMDQ_PROD) {
     s.cmdq.prod = v;
     consumeCommands(s);
     return;
   }
+  storeOther32(s, off, v);
+}
+
+/** {@link store32} of every register but CMDQ_PROD. */
+function storeOther32(s: SmmuV3State, off: number, v: number): void {
   switch (off) {
     case R.CR0:
       s.cr0 = v;
