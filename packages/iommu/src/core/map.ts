@@ -33,6 +33,37 @@ function hexPa(n: number): string {
   return `0x${n.toString(16).padStart(16, "0")}`;
 }
 
+/** `iommu_pgsize` found no page size: the caller broke the alignment `iommu_map` checked (a model bug). */
+function noPgsize(iova: number, pa: number, size: number): never {
+  throw new Error(`iommu_pgsize: no page size for iova ${hex(iova)} pa ${hex(pa)} size ${hex(size)}`);
+}
+
+// The printk lines below are built out of line: the map and unmap paths then stay small enough for the JIT to
+// inline whole when no debug line is printed.
+
+/** `iommu_map`'s "unaligned" error: printed, then -EINVAL. */
+function unalignedMap(core: IommuCore, iova: number, paddr: number, size: number, minPagesz: number): number {
+  printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
+  return EINVAL;
+}
+
+/** `iommu_unmap`'s "unaligned" error: printed, then 0 bytes unmapped. */
+function unalignedUnmap(core: IommuCore, iova: number, size: number, minPagesz: number): number {
+  printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
+  return 0;
+}
+
+/** `pr_debug("map: iova ... pa ... size ...")`. */
+function mapLine(iova: number, paddr: number, size: number): string {
+  return `map: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)}`;
+}
+
+/** `pr_debug("mapping: iova ... pa ... pgsize ... count ...")`; `count` < 0 for the pre-5.15 line without it. */
+function mappingLine(iova: number, pa: number, pgsize: number, count: number): string {
+  const what = `mapping: iova ${hex(iova)} pa ${hexPa(pa)} pgsize ${hex(pgsize)}`;
+  return count < 0 ? what : `${what} count ${count}`;
+}
+
 /** The page sizes of a bitmap, ascending (cached: a domain's bitmap rarely changes). */
 const sizesCache = new Map<number, readonly number[]>();
 let lastBitmap = -1;
@@ -94,7 +125,7 @@ function pgsizeCount(sizes: readonly number[], idx: number, iova: number, paddr:
 export function iommuPgsize(domain: IommuDomain, iova: number, paddr: number, size: number): { readonly pgsize: number; readonly count: number } {
   const sizes = pageSizes(domain.pgsizeBitmap);
   const idx = pgsizeIndex(sizes, iova, paddr, size);
-  if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(iova)} pa ${hex(paddr)} size ${hex(size)}`);
+  if (idx < 0) noPgsize(iova, paddr, size);
   return { pgsize: sizes[idx] as number, count: pgsizeCount(sizes, idx, iova, paddr, size) };
 }
 
@@ -123,11 +154,10 @@ function mapRange(core: IommuCore, domain: IommuDomain, iova: number, paddr: num
   if ((domain.type & IOMMU_DOMAIN_PAGING_BIT) === 0) return EINVAL;
   const minPagesz = minPageSize(domain.pgsizeBitmap);
   if (!aligned(iova, minPagesz) || !aligned(paddr, minPagesz) || !aligned(size, minPagesz)) {
-    printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
-    return EINVAL;
+    return unalignedMap(core, iova, paddr, size, minPagesz);
   }
   const debug = core.debugLines;
-  if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `map: iova ${hex(iova)} pa ${hexPa(paddr)} size ${hex(size)}`);
+  if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, mapLine(iova, paddr, size));
   const pages = core.era.mapPages;
   const sizes = pageSizes(domain.pgsizeBitmap);
   let left = size;
@@ -136,14 +166,11 @@ function mapRange(core: IommuCore, domain: IommuDomain, iova: number, paddr: num
   let ret = 0;
   while (left > 0) {
     const idx = pgsizeIndex(sizes, cur, pa, left);
-    if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(cur)} pa ${hex(pa)} size ${hex(left)}`);
+    if (idx < 0) noPgsize(cur, pa, left);
     const pgsize = sizes[idx] as number;
     // Before v5.15 the core mapped one page per driver call and logged no count.
     const count = pages ? pgsizeCount(sizes, idx, cur, pa, left) : 1;
-    if (debug) {
-      const what = `mapping: iova ${hex(cur)} pa ${hexPa(pa)} pgsize ${hex(pgsize)}`;
-      printk(core.trace, "debug", "iommu", IOMMU_C, pages ? `${what} count ${count}` : what);
-    }
+    if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, mappingLine(cur, pa, pgsize, pages ? count : -1));
     let mapped: number;
     if (pages && ops.mapPages !== undefined) {
       const r = ops.mapPages(domain, cur, pa, pgsize, count, prot);
@@ -181,10 +208,7 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
   if (ops === null || (ops.unmap === undefined && ops.unmapPages === undefined) || domain.pgsizeBitmap === 0) return 0;
   if ((domain.type & IOMMU_DOMAIN_PAGING_BIT) === 0) return 0;
   const minPagesz = minPageSize(domain.pgsizeBitmap);
-  if (!aligned(iova, minPagesz) || !aligned(size, minPagesz)) {
-    printk(core.trace, "err", "iommu", IOMMU_C, `unaligned: iova ${hex(iova)} size ${hex(size)} min_pagesz ${hex(minPagesz)}`);
-    return 0;
-  }
+  if (!aligned(iova, minPagesz) || !aligned(size, minPagesz)) return unalignedUnmap(core, iova, size, minPagesz);
   const debug = core.debugLines;
   if (debug) printk(core.trace, "debug", "iommu", IOMMU_C, `unmap this: iova ${hex(iova)} size ${hex(size)}`);
   const sizes = pageSizes(domain.pgsizeBitmap);
@@ -193,7 +217,7 @@ export function iommuUnmapFast(core: IommuCore, domain: IommuDomain, iova: numbe
   while (unmapped < size) {
     const left = size - unmapped;
     const idx = pgsizeIndex(sizes, cur, cur, left);
-    if (idx < 0) throw new Error(`iommu_pgsize: no page size for iova ${hex(cur)} pa ${hex(cur)} size ${hex(left)}`);
+    if (idx < 0) noPgsize(cur, cur, left);
     const pgsize = sizes[idx] as number;
     const count = core.era.mapPages ? pgsizeCount(sizes, idx, cur, cur, left) : 1;
     let page: number;
