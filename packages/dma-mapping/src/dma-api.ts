@@ -100,7 +100,26 @@ export function dmaMapPage(
   const owner = ownerOf(ctx, dev);
   const failed = addr === DMA_MAPPING_ERROR || (ops.mappingError !== undefined && ops.mappingError(dev, addr));
   if (!failed) book(ctx, st, ops, owner, addr, size, dir, api, pa, null);
-  if (ctx.tracing) ctx.trace.emit({
+  if (ctx.tracing) traceMap(ctx, dev, ops, owner, api, pa, size, dir, addr);
+  return addr;
+}
+
+/**
+ * The `dma-map` event of {@link dmaMapPage}. Out of line so the call path stays small enough for the JIT to inline
+ * whole when nothing reads the trace.
+ */
+function traceMap(
+  ctx: DmaContext,
+  dev: Device,
+  ops: DmaMapOps,
+  owner: string,
+  api: "single" | "page",
+  pa: number,
+  size: number,
+  dir: DmaDirection,
+  dmaAddr: DmaAddr,
+): void {
+  ctx.trace.emit({
     type: "dma-map",
     device: dev.name,
     ops: ops.kind,
@@ -111,9 +130,8 @@ export function dmaMapPage(
     pa,
     size,
     dir,
-    dmaAddr: addr,
+    dmaAddr,
   });
-  return addr;
 }
 
 /** `dma_unmap_page_attrs` (and `dma_unmap_single_attrs`). */
@@ -130,7 +148,21 @@ export function dmaUnmapPage(
   const ops = opsOf(st);
   const rec = unbook(st, dmaAddr);
   ops.unmapPage(dev, dmaAddr, size, dir, attrs);
-  if (ctx.tracing) ctx.trace.emit({
+  if (ctx.tracing) traceUnmap(ctx, dev, ops, api, dmaAddr, size, dir, rec);
+}
+
+/** The `dma-unmap` event of {@link dmaUnmapPage} (out of line, as {@link traceMap}). */
+function traceUnmap(
+  ctx: DmaContext,
+  dev: Device,
+  ops: DmaMapOps,
+  api: "single" | "page",
+  dmaAddr: DmaAddr,
+  size: number,
+  dir: DmaDirection,
+  rec: DmaMappingRecord | null,
+): void {
+  ctx.trace.emit({
     type: "dma-unmap",
     device: dev.name,
     ops: ops.kind,

@@ -10,6 +10,7 @@ import { makeIotlbGather, IommuProt, type IommuDomain, type IommuIotlbGather } f
 import type { Device } from "@dmasim/driver-core";
 import type { DmaContext } from "../context";
 import type { DeviceDmaState } from "../device-dma";
+import type { IovaDomain } from "../iova/iova-domain";
 import { IOVA_RANGE_CACHE_MAX_SIZE } from "../iova/rcache";
 import { DMA_MAPPING_ERROR, DmaAttr, dmaBitMask, type DmaAddr, type DmaDirection } from "../types";
 import { cookieOf, type IommuDmaCookie } from "./cookie";
@@ -59,15 +60,18 @@ export function dmaDomainOf(ctx: DmaContext, dev: Device): IommuDomain | null {
 export function dmaCookieDomain(ctx: DmaContext, dev: Device): IommuDomain | null {
   const domain = dmaDomainOf(ctx, dev);
   const cookie = cookieOf(domain);
-  if (domain === null || cookie === null || cookie.iovad === null) {
-    ctx.trace.emit({
-      type: "iommu-dma-error",
-      device: dev.name,
-      message: domain === null ? "iommu_dma_ops on a device with no IOMMU domain" : "iommu_dma_ops on a domain without an initialised iova cookie",
-    });
-    return null;
-  }
+  if (domain === null || cookie === null || cookie.iovad === null) return noCookie(ctx, dev, domain);
   return domain;
+}
+
+/** {@link dmaCookieDomain}'s failure: traced, then null. */
+function noCookie(ctx: DmaContext, dev: Device, domain: IommuDomain | null): null {
+  ctx.trace.emit({
+    type: "iommu-dma-error",
+    device: dev.name,
+    message: domain === null ? "iommu_dma_ops on a device with no IOMMU domain" : "iommu_dma_ops on a domain without an initialised iova cookie",
+  });
+  return null;
 }
 
 /** The domain and initialised cookie for a DMA on `dev`, or null after tracing why (the kernel would oops). */
@@ -94,38 +98,44 @@ export function iommuDmaAllocIova(
 ): number {
   const iovad = cookie.iovad;
   if (iovad === null) return 0;
-  const era = ctx.era.iommuDma;
   const pages = size / iovad.granule;
   let limit = dmaLimit;
   if (st.busDmaLimit > 0) limit = Math.min(limit, st.busDmaLimit);
   if (domain.geometry.forceAperture) limit = Math.min(limit, domain.geometry.apertureEnd);
+  const era = ctx.era.iommuDma;
+  if (era.rcache === null) return allocIovaNoCache(ctx, dev, cookie, iovad, pages, limit);
+  const len = pages < RCACHE_ROUND_BELOW ? roundupPow2(pages) : pages;
   let pfn = 0;
-  let from: "rcache" | "tree" | "failed" = "failed";
   let limitPfn = Math.floor(limit / iovad.granule);
-  if (era.rcache === null) {
-    // v4.7 __alloc_iova: alloc_iova(iovad, length, dma_limit >> shift, true), no caches, no 32-bit first.
-    const node = iovad.allocIova(pages, limitPfn, true);
-    if (node !== null) {
-      pfn = node.pfnLo;
-      from = "tree";
-    }
-  } else {
-    const len = pages < RCACHE_ROUND_BELOW ? roundupPow2(pages) : pages;
-    if (era.pciSacFirst && limit > MASK_32 && ctx.isPci(dev, st)) {
-      pfn = iovad.allocIovaFastPfn(len, Math.floor(MASK_32 / iovad.granule), false);
-      if (pfn !== 0) {
-        from = iovad.lastAllocFrom;
-        limitPfn = Math.floor(MASK_32 / iovad.granule);
-      }
-    }
-    if (pfn === 0) {
-      pfn = iovad.allocIovaFastPfn(len, limitPfn, true);
-      if (pfn !== 0) from = iovad.lastAllocFrom;
-    }
+  if (era.pciSacFirst && limit > MASK_32 && ctx.isPci(dev, st)) {
+    pfn = iovad.allocIovaFastPfn(len, Math.floor(MASK_32 / iovad.granule), false);
+    if (pfn !== 0) limitPfn = Math.floor(MASK_32 / iovad.granule);
   }
+  if (pfn === 0) pfn = iovad.allocIovaFastPfn(len, limitPfn, true);
   const iova = pfn * iovad.granule;
-  if (ctx.tracing) ctx.trace.emit({ type: "iova-alloc", domain: cookie.label, device: dev.name, pages, limitPfn, iova, from });
+  if (ctx.tracing) traceIovaAlloc(ctx, cookie, dev, pages, limitPfn, iova, pfn === 0 ? "failed" : iovad.lastAllocFrom);
   return iova;
+}
+
+/** v4.7 `__alloc_iova`: `alloc_iova(iovad, length, dma_limit >> shift, true)`, no caches, no 32-bit first. */
+function allocIovaNoCache(ctx: DmaContext, dev: Device, cookie: IommuDmaCookie, iovad: IovaDomain, pages: number, limit: number): number {
+  const limitPfn = Math.floor(limit / iovad.granule);
+  const node = iovad.allocIova(pages, limitPfn, true);
+  const iova = node === null ? 0 : node.pfnLo * iovad.granule;
+  if (ctx.tracing) traceIovaAlloc(ctx, cookie, dev, pages, limitPfn, iova, node === null ? "failed" : "tree");
+  return iova;
+}
+
+function traceIovaAlloc(
+  ctx: DmaContext,
+  cookie: IommuDmaCookie,
+  dev: Device,
+  pages: number,
+  limitPfn: number,
+  iova: number,
+  from: "rcache" | "tree" | "failed",
+): void {
+  ctx.trace.emit({ type: "iova-alloc", domain: cookie.label, device: dev.name, pages, limitPfn, iova, from });
 }
 
 /**
@@ -141,7 +151,7 @@ export function iommuDmaFreeIova(ctx: DmaContext, cookie: IommuDmaCookie, iova: 
   const pages = size / iovad.granule;
   if (gather !== null && gather.queued && cookie.fq !== null) {
     cookie.fq.queue(pfn, pages);
-    if (ctx.tracing) ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to: "flush-queue" });
+    if (ctx.tracing) traceIovaFree(ctx, cookie, iova, pages, "flush-queue");
     return;
   }
   let to: "rcache" | "tree";
@@ -150,7 +160,11 @@ export function iommuDmaFreeIova(ctx: DmaContext, cookie: IommuDmaCookie, iova: 
     iovad.freeIova(pfn);
     to = "tree";
   }
-  if (ctx.tracing) ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to });
+  if (ctx.tracing) traceIovaFree(ctx, cookie, iova, pages, to);
+}
+
+function traceIovaFree(ctx: DmaContext, cookie: IommuDmaCookie, iova: number, pages: number, to: "rcache" | "tree" | "flush-queue"): void {
+  ctx.trace.emit({ type: "iova-free", domain: cookie.label, iova, pages, to });
 }
 
 /**
@@ -184,6 +198,15 @@ export function iommuDmaMap(
   return iova + off;
 }
 
+/** `WARN_ON(unmapped != size)` in {@link iommuDmaUnmap}. */
+function warnUnmapped(ctx: DmaContext, dev: Device, unmapped: number, len: number, iova: number): void {
+  ctx.trace.emit({
+    type: "iommu-dma-error",
+    device: dev.name,
+    message: `WARN_ON(unmapped != size): unmapped 0x${unmapped.toString(16)} of 0x${len.toString(16)} at 0x${iova.toString(16)}`,
+  });
+}
+
 /**
  * `__iommu_dma_unmap(dev, dma_addr, size)`: clear the PTEs (leaf invalidations gathered), then either sync now or let
  * the flush queue do it; then free the IOVA.
@@ -202,13 +225,7 @@ export function iommuDmaUnmap(ctx: DmaContext, dev: Device, dmaAddr: DmaAddr, si
   const gather = makeIotlbGather();
   gather.queued = cookie.fq !== null;
   const unmapped = ctx.iommu.unmap(domain, iova, len, gather);
-  if (unmapped !== len) {
-    ctx.trace.emit({
-      type: "iommu-dma-error",
-      device: dev.name,
-      message: `WARN_ON(unmapped != size): unmapped 0x${unmapped.toString(16)} of 0x${len.toString(16)} at 0x${iova.toString(16)}`,
-    });
-  }
+  if (unmapped !== len) warnUnmapped(ctx, dev, unmapped, len, iova);
   if (!gather.queued) ctx.iommu.iotlbSync(domain, gather);
   iommuDmaFreeIova(ctx, cookie, iova, len, gather);
 }
