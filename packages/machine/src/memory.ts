@@ -53,6 +53,12 @@ const TWO_32 = 0x1_0000_0000;
 /** Slots of the page-lookup cache (a power of two). */
 const CACHE_SLOTS = 16;
 
+function packed<T>(n: number, value: T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(value);
+  return out;
+}
+
 /**
  * The board's RAM. Pages are allocated lazily on first write; a never-written page of a RAM region reads as zero.
  */
@@ -64,8 +70,9 @@ export class PhysicalMemory implements PhysicalMemoryPort {
   // four table pages in turn, queue or stream-table scans stay on one page, and a strict unmap alternates between a
   // leaf table and the command queue. Sixteen slots: with four, those two pages collided whenever their frame
   // numbers agreed mod 4, and every access went to the Map.
-  readonly #cachePfn: number[] = new Array<number>(CACHE_SLOTS).fill(-1);
-  readonly #cachePage: (Page | undefined)[] = new Array<Page | undefined>(CACHE_SLOTS).fill(undefined);
+  // Built by push so V8 keeps them packed (an Array(n) stays holey even after fill, and every read checks for holes).
+  readonly #cachePfn: number[] = packed(CACHE_SLOTS, -1);
+  readonly #cachePage: (Page | undefined)[] = packed<Page | undefined>(CACHE_SLOTS, undefined);
 
   /** Declares a RAM region. Regions must not overlap. */
   addRam(region: RamRegion): void {
