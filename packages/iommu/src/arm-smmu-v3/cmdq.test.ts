@@ -2,7 +2,8 @@
  * The bytes a strict invalidation leaves in the command queue in RAM, read back from simulated memory: the words
  * the driver wrote at PROD are the kernel's encodings (`arm_smmu_cmdq_build_cmd`) of a range TLBI_NH_VA and the
  * 6.1 CMD_SYNC, and the hardware consumed both (CONS caught up with PROD). Also a batch holding more than
- * CMDQ_BATCH_ENTRIES commands, which the driver issues in two writes of PROD.
+ * CMDQ_BATCH_ENTRIES commands, which the driver issues in two writes of PROD, and the order of the CMD_SYNC wait (CONS
+ * read before any interrupt poll).
  */
 import { describe, expect, it } from "vitest";
 import { createSmmuV3 } from "../smmuv3-hw/index";
@@ -80,4 +81,27 @@ describe("command queue contents after a strict unmap (6.1, QEMU 7.2 SMMU with R
     expect(words[2 * 65]).toBe("0x000000000fc02046");
     expect(smmu.readReg(smmu.cmdq.consReg)).toBe(smmu.cmdq.prod);
   });
+
+  it("reads CONS once after publishing PROD, before any interrupt poll, when the CMD_SYNC has completed", () => {
+    // __arm_smmu_cmdq_poll_until_consumed: readl(cons_reg) first, queue_poll (where interrupts may run) only when
+    // CONS has not yet passed the CMD_SYNC. The model's SMMU consumes inside the PROD write, so one read suffices.
+    const { k, d, smmu } = setup();
+    const reads: number[] = [];
+    const readReg = smmu.readReg.bind(smmu);
+    smmu.readReg = (pa) => {
+      reads.push(pa);
+      return readReg(pa);
+    };
+    let polls = 0;
+    const deliver = k.deliverIrqs.bind(k);
+    k.deliverIrqs = () => {
+      polls++;
+      deliver();
+    };
+    tlbInvRangeDomain(smmu, d, 0x10_0000, 0x1000, 0x1000, true);
+    expect(reads).toEqual([smmu.cmdq.consReg]);
+    expect(polls).toBe(0);
+    expect(smmu.cmdq.cons).toBe(smmu.cmdq.prod);
+  });
 });
+
