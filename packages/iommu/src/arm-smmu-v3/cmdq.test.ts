@@ -104,4 +104,3 @@ describe("command queue contents after a strict unmap (6.1, QEMU 7.2 SMMU with R
     expect(smmu.cmdq.cons).toBe(smmu.cmdq.prod);
   });
 });
-

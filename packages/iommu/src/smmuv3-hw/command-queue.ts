@@ -128,13 +128,10 @@ function execute(s: SmmuV3State, c: SmmuCommand): ExecResult {
   return executeOther(s, c);
 }
 
+/** {@link execute} of every command but CMD_SYNC and CMD_TLBI_NH_VA. */
 function executeOther(s: SmmuV3State, c: SmmuCommand): ExecResult {
   const compat = s.config.compat;
   switch (c.opcode) {
-    case CMD_OP.SYNC:
-      if (c.cs === 3) return ill("CMD_SYNC with CS = 0b11 (reserved)");
-      if ((c.cs & 1) !== 0) s.pulse("cmd-sync");
-      return OK;
     case CMD_OP.PREFETCH_CONFIG:
     case CMD_OP.PREFETCH_ADDR:
       return OK;
@@ -160,7 +157,6 @@ function executeOther(s: SmmuV3State, c: SmmuCommand): ExecResult {
       // Without stage 2, NH_ALL (all stage-1 entries of a VMID) is everything.
       traceTlbi(s, c, s.iotlb.invalidateAll());
       return OK;
-    case CMD_OP.TLBI_NH_VA:
     case CMD_OP.TLBI_NH_VAA:
       return rangeInvalidate(s, c);
     case CMD_OP.TLBI_EL3_ALL:

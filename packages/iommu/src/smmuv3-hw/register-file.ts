@@ -85,8 +85,6 @@ function readOther32(s: SmmuV3State, off: number): number {
       return s.cmdq.baseHi;
     case R.CMDQ_PROD:
       return s.cmdq.prod;
-    case R.CMDQ_CONS:
-      return s.cmdq.cons;
     case R.EVENTQ_BASE:
       return s.eventq.baseLo;
     case R.EVENTQ_BASE + 4:
@@ -210,10 +208,6 @@ function storeOther32(s: SmmuV3State, off: number, v: number): void {
       return;
     case R.CMDQ_BASE + 4:
       s.cmdq.baseHi = v;
-      return;
-    case R.CMDQ_PROD:
-      s.cmdq.prod = v;
-      consumeCommands(s);
       return;
     case R.CMDQ_CONS:
       s.cmdq.cons = v;
