@@ -14,19 +14,35 @@
  * a kernel has one IOMMU backend, and timing a second one through the same call sites would make them polymorphic
  * and slow the main figure down.
  *
+ * With `--breakdown` (`pnpm --filter @dmasim/dma-mapping bench:breakdown`) it also times each part of the path alone,
+ * each in a process of its own, alternating with the baseline as above: the IOMMU core's `iommu_map` +
+ * `iommu_unmap_fast` (io-pgtable walks and PTE stores, no invalidation), one `iommu_iotlb_sync` (TLBI_NH_VA +
+ * CMD_SYNC through the queue in RAM, PROD/CONS through MMIO and the model's consumption), and the composed loop once
+ * more with V8's inlining budgets lifted (a diagnostic: how much of the gap between the sum of the parts and the
+ * composed figure is the JIT's inlining budget).
+ *
  * Run: pnpm --filter @dmasim/dma-mapping bench
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DRIVER_CORE_ERAS, DriverCore, NULL_TRACE_SINK, Trace, type Device } from "@dmasim/driver-core";
-import { IommuDomainType, type IommuDomain } from "@dmasim/iommu";
+import { IommuDomainType, IommuProt, makeIotlbGather, type IommuDomain } from "@dmasim/iommu";
 import { FrameAllocator, PhysicalMemory } from "@dmasim/machine";
 import { DMA_ERAS, DmaSubsystem, dmaBitMask, type IommuDmaBackend } from "../src/index";
 import { bootSmmuStack } from "../test/smmu-stack";
 
 const SZ_4K = 0x1000;
-const ITERATIONS = 50_000;
-const ROUNDS = 15;
+/** A positive whole number from the environment (for runs under a profiler), else `fallback`. */
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw}: expected a positive whole number`);
+  return n;
+}
+
+const ITERATIONS = envCount("DMASIM_BENCH_ITERATIONS", 50_000);
+const ROUNDS = envCount("DMASIM_BENCH_ROUNDS", 15);
 const BLOCK = 64;
 const BUF = 0x48000000;
 
@@ -79,17 +95,79 @@ function layerOnly(layer: ReturnType<typeof dmaLayerOnly>): number {
   return Number(process.hrtime.bigint() - t0) / ITERATIONS;
 }
 
-/** The child process: this package's share, alternating with the baseline; prints the per-round ratios as JSON. */
-function layerScenario(): void {
-  const layer = dmaLayerOnly();
+/** A child process's measurement: `part` (ns per iteration) alternating with the baseline; prints the ratios as JSON. */
+function ratiosOf(part: () => number): void {
   for (let r = 0; r < 3; r++) {
-    layerOnly(layer);
+    part();
     baseline();
   }
   const ratios: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) ratios.push(layerOnly(layer) / baseline());
+  for (let r = 0; r < ROUNDS; r++) ratios.push(part() / baseline());
   process.stdout.write(JSON.stringify(ratios));
 }
+
+/** The IOVA every map of the benchmark loop gets (the IOVA range cache hands the same one back each time). */
+function benchIova(dma: DmaSubsystem, master: Device): number {
+  const a = dma.dmaMapSingle(master, BUF, SZ_4K, "to-device");
+  dma.dmaUnmapSingle(master, a, SZ_4K, "to-device");
+  return a;
+}
+
+/**
+ * The parts of the path, each alone (the children of `--breakdown`), on the same stack and IOVA as the main loop:
+ * - `core`: `iommu_map` + `iommu_unmap_fast` with a fresh gather, as `__iommu_dma_unmap` declares one, and no sync;
+ * - `sync`: `iommu_iotlb_sync` of a gather holding that one page, as the strict unmap issues it;
+ * - `composed`: the main loop itself (run with other V8 flags by the parent).
+ */
+function partScenario(name: string): void {
+  if (name === "layer") {
+    const layer = dmaLayerOnly();
+    ratiosOf(() => layerOnly(layer));
+    return;
+  }
+  const { dma, master, iommu, domain } = bootSmmuStack({ traced: false });
+  const iova = benchIova(dma, master);
+  const prot = IommuProt.IOMMU_READ | IommuProt.IOMMU_CACHE;
+  let failures = 0;
+  const timed = (body: (i: number) => void) => (): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < ITERATIONS; i++) body(i);
+    return Number(process.hrtime.bigint() - t0) / ITERATIONS;
+  };
+  if (name === "core") {
+    ratiosOf(
+      timed((i) => {
+        if (iommu.iommuMap(domain, iova, BUF + (i & 63) * SZ_4K, SZ_4K, prot) !== 0) failures++;
+        if (iommu.iommuUnmapFast(domain, iova, SZ_4K, makeIotlbGather()) !== SZ_4K) failures++;
+      }),
+    );
+  } else if (name === "sync") {
+    const gather = makeIotlbGather();
+    ratiosOf(
+      timed(() => {
+        gather.start = iova;
+        gather.end = iova + SZ_4K - 1;
+        gather.pgsize = SZ_4K;
+        iommu.iommuIotlbSync(domain, gather);
+      }),
+    );
+  } else if (name === "composed") {
+    ratiosOf(() => mapUnmap(dma, master));
+  } else {
+    throw new Error(`unknown part ${name}`);
+  }
+  if (failures !== 0) throw new Error(`benchmark broke: ${failures} failed calls in part ${name}`);
+}
+
+/** Runs `part` in a child process (with extra V8 flags) and returns its per-round ratios. */
+function childRatios(part: string, v8Flags: readonly string[] = []): number[] {
+  const script = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [...v8Flags, ...process.execArgv, script, "part", part], { encoding: "utf8" });
+  return JSON.parse(out) as number[];
+}
+
+/** V8 flags that lift TurboFan's inlining budgets (per function and per compilation), for the diagnostic line. */
+const UNLIMITED_INLINING = ["--max-inlined-bytecode-size=5000", "--max-inlined-bytecode-size-cumulative=100000"];
 
 /** ns per map+unmap pair, ITERATIONS pairs. */
 function mapUnmap(dma: DmaSubsystem, master: Device): number {
@@ -128,7 +206,7 @@ function split(dma: DmaSubsystem, master: Device): { map: number; unmap: number 
   const addrs = new Array<number>(BLOCK);
   let tMap = 0n;
   let tUnmap = 0n;
-  const blocks = ITERATIONS / BLOCK;
+  const blocks = Math.max(1, Math.floor(ITERATIONS / BLOCK));
   for (let b = 0; b < blocks; b++) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < BLOCK; i++) addrs[i] = dma.dmaMapSingle(master, BUF + i * SZ_4K, SZ_4K, "to-device");
@@ -177,10 +255,7 @@ function main(): void {
     maps.push(s.map);
     unmaps.push(s.unmap);
   }
-  const script = fileURLToPath(import.meta.url);
-  const layers = JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, script, "layer"], { encoding: "utf8" }),
-  ) as number[];
+  const layers = childRatios("layer");
 
   const ratio = median(ratios);
   const us = (ns: number): string => (ns / 1000).toFixed(2);
@@ -195,7 +270,24 @@ function main(): void {
   console.log("    Barry Song v2/v4 (HiSilicon, 16 threads, 1 page)   map 1.1 us, unmap 0.5 us");
   console.log("    Qinxin Xia 2025 (8 threads, 8 pages)               map 1.0 us, unmap 1.3 us");
   console.log("    Mostafa Saleh, Morello (4K, 1 thread)              map 0.1 us, unmap 0.6 us");
+  if (breakdown) printBreakdown(median(layers), ratio);
 }
 
-if (process.argv[2] === "layer") layerScenario();
+/** The `--breakdown` lines: each part alone, their sum, and the composed loop with V8's inlining budgets lifted. */
+function printBreakdown(layer: number, composed: number): void {
+  const core = median(childRatios("core"));
+  const sync = median(childRatios("sync"));
+  const lifted = median(childRatios("composed", UNLIMITED_INLINING));
+  const row = (what: string, x: number): void => console.log(`    ${what.padEnd(62)} ${x.toFixed(1).padStart(5)}x`);
+  console.log("  breakdown, each part alone in its own process (median ratio to the baseline):");
+  row("this package over a no-op IOMMU port", layer);
+  row("iommu_map + iommu_unmap_fast (io-pgtable walks, PTE stores)", core);
+  row("iommu_iotlb_sync (TLBI_NH_VA + CMD_SYNC: queue, MMIO, model)", sync);
+  row("sum of the parts", layer + core + sync);
+  row("composed (the ratio above)", composed);
+  row("composed, V8 inlining budgets lifted (diagnostic)", lifted);
+}
+
+const breakdown = process.argv.includes("--breakdown");
+if (process.argv[2] === "part") partScenario(process.argv[3] ?? "");
 else main();
