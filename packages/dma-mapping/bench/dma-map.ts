@@ -32,13 +32,14 @@ import { DMA_ERAS, DmaSubsystem, dmaBitMask, type IommuDmaBackend } from "../src
 import { bootSmmuStack } from "../test/smmu-stack";
 
 const SZ_4K = 0x1000;
-/** A positive whole number from the environment (for runs under a profiler), else `fallback`. */
+/** A positive whole number from the environment (for runs under a profiler), else `fallback`; anything else exits 2. */
 function envCount(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw}: expected a positive whole number`);
-  return n;
+  if (Number.isInteger(n) && n >= 1) return n;
+  console.error(`dma-map bench: ${name}=${raw}: expected a positive whole number`);
+  process.exit(2);
 }
 
 const ITERATIONS = envCount("DMASIM_BENCH_ITERATIONS", 50_000);
