@@ -18,6 +18,7 @@ import { IommuDomainType } from "../src/core/iommu-ops";
 import { allocIoPgtable, IommuProt, ioPgtableEras, makeIotlbGather, makeNoopIoPgtableTlbOps } from "../src/io-pgtable-arm/index";
 import type { ArmSmmuDomain } from "../src/arm-smmu-v3/domain";
 import { SmmuDriverTestKernel } from "../src/arm-smmu-v3/test-support";
+import { median, nsPerIteration } from "./support/measure";
 
 const SZ_4K = 0x1000;
 const ITERATIONS = 50_000;
@@ -25,17 +26,6 @@ const ROUNDS = 15;
 const IOVA_BASE = 0xff_fe00_0000;
 const PA_BASE = 0x5000_0000;
 const RW = IommuProt.IOMMU_READ | IommuProt.IOMMU_WRITE;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-function time(body: () => void): number {
-  const t0 = process.hrtime.bigint();
-  body();
-  return Number(process.hrtime.bigint() - t0) / ITERATIONS;
-}
 
 function baselineLoop(): () => void {
   const memory = new PhysicalMemory();
@@ -120,8 +110,8 @@ const base: number[] = [];
 const results = subjects.map(() => ({ ns: [] as number[], ratio: [] as number[] }));
 for (let r = 0; r < ROUNDS; r++) {
   subjects.forEach((s, i) => {
-    const b = time(baseline);
-    const m = time(s.run);
+    const b = nsPerIteration(baseline, ITERATIONS);
+    const m = nsPerIteration(s.run, ITERATIONS);
     base.push(b);
     const out = results[i] as (typeof results)[number];
     out.ns.push(m);

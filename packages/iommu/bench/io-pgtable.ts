@@ -19,6 +19,7 @@ import {
   type IoPgtableEra,
   type IoPgtableOps,
 } from "../src/index";
+import { median, nsPerIteration } from "./support/measure";
 
 const SZ_4K = 0x1000;
 const ITERATIONS = 100_000;
@@ -26,18 +27,6 @@ const ROUNDS = 21;
 const IOVA_BASE = 0xff_fe00_0000; // high in a 48-bit space: all four levels are walked
 const PA_BASE = 0x8_0000_0000;
 const RW = IommuProt.IOMMU_READ | IommuProt.IOMMU_WRITE;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-/** ns per iteration of `body`, which runs ITERATIONS iterations. */
-function time(body: () => void): number {
-  const t0 = process.hrtime.bigint();
-  body();
-  return Number(process.hrtime.bigint() - t0) / ITERATIONS;
-}
 
 function makePgtable(era: IoPgtableEra): IoPgtableOps {
   const memory = new PhysicalMemory();
@@ -108,13 +97,13 @@ const base: number[] = [];
 const results = subjects.map(() => ({ mapUnmap: [] as number[], ratio: [] as number[], walk: [] as number[] }));
 for (let r = 0; r < ROUNDS; r++) {
   subjects.forEach((s, i) => {
-    const b = time(baseline);
-    const m = time(s.mapUnmap);
+    const b = nsPerIteration(baseline, ITERATIONS);
+    const m = nsPerIteration(s.mapUnmap, ITERATIONS);
     base.push(b);
     const out = results[i] as (typeof results)[number];
     out.mapUnmap.push(m);
     out.ratio.push(m / b);
-    out.walk.push(time(s.walk));
+    out.walk.push(nsPerIteration(s.walk, ITERATIONS));
   });
 }
 

@@ -27,6 +27,7 @@ import {
   type IommuTraceEvent,
   type IoPgtableOps,
 } from "../src/index";
+import { median, nsPerIteration } from "./support/measure";
 
 const SZ_4K = 0x1000;
 const ITERATIONS = 50_000;
@@ -34,17 +35,6 @@ const ROUNDS = 15;
 const IOVA_BASE = 0xff_fe00_0000;
 const PA_BASE = 0x8_0000_0000;
 const RW = IommuProt.IOMMU_READ | IommuProt.IOMMU_WRITE;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-function time(body: () => void): number {
-  const t0 = process.hrtime.bigint();
-  body();
-  return Number(process.hrtime.bigint() - t0) / ITERATIONS;
-}
 
 function makePgtable(): IoPgtableOps {
   const memory = new PhysicalMemory();
@@ -131,10 +121,10 @@ for (const v of variants) v.loop();
 const results = variants.map(() => ({ ns: [] as number[], ratios: [] as number[] }));
 const directNs: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
-  const d = time(direct);
+  const d = nsPerIteration(direct, ITERATIONS);
   directNs.push(d);
   variants.forEach((v, i) => {
-    const c = time(v.loop);
+    const c = nsPerIteration(v.loop, ITERATIONS);
     results[i]?.ns.push(c);
     results[i]?.ratios.push(c / d);
   });

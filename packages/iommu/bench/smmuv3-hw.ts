@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BUS_ERROR, type PhysicalMemoryPort } from "@dmasim/machine";
 import { stage1Board, type SmmuTestBoard } from "../src/smmuv3-hw/test-support";
+import { median } from "./support/measure";
 
 const ROUNDS = 15;
 
@@ -36,11 +37,6 @@ interface Pair {
 
 /** A benchmark body: runs `n` operations, returns something so the work is not optimised away. */
 type Body = (n: number) => number;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 function timeOnce(n: number, fn: Body): number {
   const t0 = process.hrtime.bigint();
